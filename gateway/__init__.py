@@ -1,0 +1,1 @@
+"""recording-gateway: one GraphQL API over call recordings at several providers."""

@@ -1,0 +1,45 @@
+"""Helpers backends use to serve batch methods."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
+
+from .errors import NotFoundError
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+async def gather_bounded(
+    keys: Sequence[K], fetch: Callable[[K], Awaitable[V]], *, limit: int
+) -> list[V]:
+    """``fetch`` every distinct key with at most ``limit`` requests in flight; results
+    follow ``keys`` (duplicates share one request). Exceptions propagate."""
+    semaphore = asyncio.Semaphore(limit)
+    distinct = list(dict.fromkeys(keys))
+
+    async def one(key: K) -> V:
+        async with semaphore:
+            return await fetch(key)
+
+    results = await asyncio.gather(*(one(key) for key in distinct))
+    by_key = dict(zip(distinct, results, strict=True))
+    return [by_key[key] for key in keys]
+
+
+async def none_if_missing(awaitable: Awaitable[V]) -> V | None:
+    try:
+        return await awaitable
+    except NotFoundError:
+        return None
+
+
+def first_n(items: Iterable[V], n: int) -> list[V]:
+    out: list[V] = []
+    for item in items:
+        if len(out) >= n:
+            break
+        out.append(item)
+    return out

@@ -1,0 +1,329 @@
+"""Shared aiohttp client plumbing for vendor clients.
+
+This is the only module where aiohttp exceptions and vendor error bodies become
+:mod:`providers.errors` exceptions. It gives every vendor the same behaviour:
+
+* one pooled ``ClientSession`` per backend, opened lazily inside the running loop;
+* per-request total and connect timeouts;
+* reads (GET/HEAD) retried with exponential backoff on 429, 5xx, timeouts, connection
+  errors and garbage bodies; a 429's ``Retry-After`` is honoured up to
+  ``ClientOptions.max_retry_after`` (longer waits are surfaced as ``RateLimitedError``);
+  writes are never retried, because the vendor may have applied them;
+* nothing secret in messages or logs: only method, path, status and vendor error text.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import orjson
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+)
+from yarl import URL
+
+from .config import ClientOptions
+from .errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    InvalidStateError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    UnavailableError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+
+log = logging.getLogger("providers.http")
+
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class VendorError:
+    """What a vendor's error body says. ``error_class`` overrides the status mapping."""
+
+    message: str
+    vendor_code: str | None = None
+    error_class: type[UpstreamError] | None = None
+
+
+ErrorParser = Callable[[int, Any], VendorError]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+_STATUS_ERRORS: dict[int, type[UpstreamError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: InvalidStateError,
+    410: NotFoundError,
+    429: RateLimitedError,
+}
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class HttpClient:
+    """A vendor's HTTP connection. Vendor clients build paths and parse bodies; this
+    class does transport, retries and error translation."""
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        base_url: str,
+        options: ClientOptions,
+        parse_error: ErrorParser,
+        auth: aiohttp.BasicAuth | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.base_url = URL(base_url.rstrip("/"))
+        self.options = options
+        self._parse_error = parse_error
+        self._auth = auth
+        self._headers = dict(headers or {})
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                auth=self._auth,
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(
+                    total=self.options.timeout, sock_connect=self.options.connect_timeout
+                ),
+                connector=aiohttp.TCPConnector(limit=self.options.max_connections),
+                json_serialize=lambda obj: orjson.dumps(obj).decode(),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def url(self, path: str) -> URL:
+        """``path`` is relative to the base URL and may carry an (encoded) query."""
+        return URL(str(self.base_url) + path, encoded=True)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool | None = None,
+        expect_json: bool = True,
+    ) -> Response:
+        """Send one request, retrying reads. Raises ``UpstreamError`` subclasses for any
+        non-2xx answer, a timeout, a connection failure or an unparseable JSON body."""
+        retryable = method in ("GET", "HEAD") if retry is None else retry
+        attempts = self.options.read_retries + 1 if retryable else 1
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            retry=retry_if_exception(self._should_retry),
+            wait=self._wait,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send(
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    expect_json=expect_json,
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if isinstance(exc, RateLimitedError):
+            return exc.retry_after is None or exc.retry_after <= self.options.max_retry_after
+        return isinstance(exc, UpstreamError) and exc.retryable
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self.options.backoff_base * 2 ** (state.attempt_number - 1))
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        expect_json: bool,
+    ) -> Response:
+        started = time.perf_counter()
+        try:
+            async with self.session.request(
+                method, self.url(path), params=params, json=json, data=data, headers=headers
+            ) as resp:
+                raw = await resp.read()
+                self._log(method, path, resp.status, started)
+                if resp.status >= 400:
+                    raise self._error(resp.status, raw, resp.headers, method, path)
+                body: Any = raw
+                if expect_json and raw:
+                    body = self._decode(raw, method, path)
+                elif expect_json:
+                    body = None
+                return Response(resp.status, resp.headers, body)
+        except UpstreamError:
+            raise
+        except TimeoutError as exc:
+            self._log(method, path, None, started)
+            raise UpstreamTimeoutError(
+                f"{self.provider}: {method} {path} timed out after {self.options.timeout:g}s",
+                provider=self.provider,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            self._log(method, path, None, started)
+            raise UnavailableError(
+                f"{self.provider}: {method} {path} failed: {type(exc).__name__}",
+                provider=self.provider,
+            ) from exc
+
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpMediaStream:
+        """GET a binary resource without reading it into memory."""
+        started = time.perf_counter()
+        try:
+            resp = await self.session.get(self.url(path), params=params, headers=headers)
+        except TimeoutError as exc:
+            raise UpstreamTimeoutError(
+                f"{self.provider}: GET {path} timed out", provider=self.provider
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise UnavailableError(
+                f"{self.provider}: GET {path} failed: {type(exc).__name__}",
+                provider=self.provider,
+            ) from exc
+        self._log("GET", path, resp.status, started)
+        if resp.status >= 400:
+            raw = await resp.read()
+            resp.release()
+            raise self._error(resp.status, raw, resp.headers, "GET", path)
+        return HttpMediaStream(resp, self.provider)
+
+    def _decode(self, raw: bytes, method: str, path: str) -> Any:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedResponseError(
+                f"{self.provider}: {method} {path} returned a body that is not JSON",
+                provider=self.provider,
+            ) from exc
+
+    def _error(
+        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
+    ) -> UpstreamError:
+        try:
+            body: Any = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            body = None
+        try:
+            vendor = self._parse_error(status, body)
+        except Exception:  # a vendor parser must never mask the real failure
+            vendor = VendorError(message="")
+        cls = vendor.error_class or _STATUS_ERRORS.get(status)
+        if cls is None:
+            cls = UnavailableError if status >= 500 else InvalidRequestError
+        text = vendor.message or f"HTTP {status}"
+        message = f"{self.provider}: {method} {path} -> {status}: {text}"
+        if issubclass(cls, RateLimitedError):
+            return cls(
+                message,
+                provider=self.provider,
+                status=status,
+                vendor_code=vendor.vendor_code,
+                retry_after=parse_retry_after(headers.get("Retry-After")),
+            )
+        return cls(message, provider=self.provider, status=status, vendor_code=vendor.vendor_code)
+
+    def _log(self, method: str, path: str, status: int | None, started: float) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s %s -> %s in %.1f ms",
+                self.provider,
+                method,
+                path.split("?", 1)[0],
+                status if status is not None else "error",
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+class HttpMediaStream:
+    """:class:`providers.base.MediaStream` over an open aiohttp response."""
+
+    def __init__(self, response: aiohttp.ClientResponse, provider: str) -> None:
+        self._response = response
+        self._provider = provider
+        self.status = response.status
+        self.content_type = response.headers.get("Content-Type", "application/octet-stream")
+        self.content_length = response.content_length
+        self.content_range = response.headers.get("Content-Range")
+
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_chunked(64 * 1024):
+                yield chunk
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise UnavailableError(
+                f"{self._provider}: media stream interrupted", provider=self._provider
+            ) from exc
+
+    async def aclose(self) -> None:
+        self._response.release()

@@ -77,7 +77,7 @@ class Call:
     end_time: datetime | None = None
     duration_seconds: float | None = None
     parent_call_id: str | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Conference:
     status: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class Recording:
     end_time: datetime | None = None
     price: Money | None = None
     error_code: str | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +221,7 @@ class RecordingEvent:
     provider_conference_id: str | None = None
     duration_seconds: float | None = None
     recording: Recording | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,59 @@
+"""The per-request context handed to every resolver."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from .cursors import CursorCodec
+from .loaders import Loaders
+from .settings import ServerSettings
+from .sources import Source, Sources
+
+
+@dataclass(slots=True)
+class GatewayContext:
+    sources: Sources
+    server: ServerSettings
+    cursors: CursorCodec
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def create(
+        cls,
+        sources: Sources,
+        server: ServerSettings,
+        cursors: CursorCodec,
+        *,
+        request: Any = None,
+        response: Any = None,
+        request_id: str | None = None,
+    ) -> GatewayContext:
+        return cls(
+            sources=sources,
+            server=server,
+            cursors=cursors,
+            loaders=Loaders(sources),
+            request=request,
+            response=response,
+            request_id=request_id or uuid.uuid4().hex,
+        )
+
+    def visible_sources(self) -> list[Source]:
+        """Accounts this caller may see (all of them until API keys arrive)."""
+        return list(self.sources)
+
+    def source(self, name: str) -> Source:
+        found = self.sources.by_name(name)
+        if found is None:  # only possible if a domain object outlived its source
+            raise LookupError(f"no source named {name!r}")
+        return found
+
+
+Info = StrawberryInfo[GatewayContext, None]

@@ -1,0 +1,158 @@
+"""Per-request DataLoaders: every upstream read of a GraphQL operation goes through here.
+
+Keys carry the source name, so one batch function call fans out to one backend batch
+method per source. Strawberry's DataLoader caches failures; :func:`load` evicts a failed
+key so that a retry in the same operation asks the vendor again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from providers.models import Call, Conference, Page, PageRequest, Recording, RecordingQuery
+
+from .sources import Source, Sources
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+IdKey = tuple[str, str]  # (source name, native id)
+CallKey = tuple[str, Call, int]  # (source name, call, how many)
+ConferenceKey = tuple[str, Conference, int]
+
+
+async def load(loader: DataLoader[K, V], key: K) -> V:
+    try:
+        return await loader.load(key)
+    except Exception:
+        loader.clear(key)
+        raise
+
+
+async def load_many(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V | BaseException]:
+    results = await asyncio.gather(*(load(loader, k) for k in keys), return_exceptions=True)
+    return list(results)
+
+
+def _grouped(
+    sources: Sources,
+    fetch: Callable[[Source, list[Any]], Awaitable[Sequence[V]]],
+    key_group: Callable[[Any], tuple[str, Any]],
+    key_item: Callable[[Any], Any],
+) -> Callable[[list[Any]], Awaitable[list[V | BaseException]]]:
+    """Batch function: group keys by (source, extra), one backend call per group."""
+
+    async def batch(keys: list[Any]) -> list[V | BaseException]:
+        groups: dict[tuple[str, Any], list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            groups[key_group(key)].append(index)
+        results: list[V | BaseException] = [LookupError("unresolved")] * len(keys)
+
+        async def run(group: tuple[str, Any], indexes: list[int]) -> None:
+            source = sources.by_name(group[0])
+            try:
+                if source is None:
+                    raise LookupError(f"unknown source {group[0]!r}")
+                values = await fetch(source, [key_item(keys[i]) for i in indexes])
+            except Exception as exc:
+                for i in indexes:
+                    results[i] = exc
+                return
+            for i, value in zip(indexes, values, strict=True):
+                results[i] = value
+
+        await asyncio.gather(*(run(g, idx) for g, idx in groups.items()))
+        return results
+
+    return batch
+
+
+class Loaders:
+    """Fresh for each request, never shared (data must not leak between callers)."""
+
+    def __init__(self, sources: Sources) -> None:
+        self.sources = sources
+        self.recording: DataLoader[IdKey, Recording | None] = DataLoader(
+            self._by_id(lambda s, ids: s.backend.get_recordings(ids))
+        )
+        self.call: DataLoader[IdKey, Call | None] = DataLoader(
+            self._by_id(lambda s, ids: s.backend.get_calls(ids))
+        )
+        self.conference: DataLoader[IdKey, Conference | None] = DataLoader(
+            self._by_id(lambda s, ids: s.backend.get_conferences(ids))
+        )
+        self.call_recordings: DataLoader[CallKey, Sequence[Recording]] = DataLoader(
+            self._children(lambda s, calls, n: s.backend.recordings_by_call(calls, n))
+        )
+        self.conference_recordings: DataLoader[ConferenceKey, Sequence[Recording]] = DataLoader(
+            self._children(lambda s, confs, n: s.backend.recordings_by_conference(confs, n))
+        )
+        self._pages: dict[tuple[Any, ...], asyncio.Future[Page[Any]]] = {}
+
+    def _by_id(
+        self, fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]]
+    ) -> Callable[[list[IdKey]], Awaitable[list[V | BaseException]]]:
+        return _grouped(self.sources, fetch, lambda key: (key[0], None), lambda key: key[1])
+
+    def _children(
+        self,
+        fetch: Callable[[Source, list[Any], int], Awaitable[Sequence[Sequence[Recording]]]],
+    ) -> Callable[[list[Any]], Awaitable[list[Sequence[Recording] | BaseException]]]:
+        """One backend call per source for all parents, asking for the largest count any
+        key wants and trimming each answer to its own count."""
+
+        async def batch(keys: list[Any]) -> list[Sequence[Recording] | BaseException]:
+            wanted: dict[str, int] = {}
+            for name, _, count in keys:
+                wanted[name] = max(wanted.get(name, 0), count)
+            inner = _grouped(
+                self.sources,
+                lambda s, parents: fetch(s, parents, wanted[s.name]),
+                lambda key: (key[0], None),
+                lambda key: key[1],
+            )
+            results = await inner(keys)
+            return [
+                r if isinstance(r, BaseException) else list(r)[: key[2]]
+                for r, key in zip(results, keys, strict=True)
+            ]
+
+        return batch
+
+    async def page(
+        self,
+        source: Source,
+        kind: str,
+        query: RecordingQuery | None,
+        request: PageRequest,
+    ) -> Page[Any]:
+        """One upstream listing page, fetched at most once per operation."""
+        key = (source.name, kind, query, request)
+        future = self._pages.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._fetch_page(source, kind, query, request))
+            self._pages[key] = future
+        try:
+            return await asyncio.shield(future)
+        except Exception:
+            if self._pages.get(key) is future:
+                del self._pages[key]
+            raise
+
+    @staticmethod
+    async def _fetch_page(
+        source: Source, kind: str, query: RecordingQuery | None, request: PageRequest
+    ) -> Page[Any]:
+        backend = source.backend
+        if kind == "recordings":
+            return await backend.list_recordings(query or RecordingQuery(), request)
+        if kind == "calls":
+            return await backend.list_calls(request)
+        if kind == "conferences":
+            return await backend.list_conferences(request)
+        raise ValueError(kind)

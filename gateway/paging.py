@@ -1,0 +1,180 @@
+"""Cursor paging over one or many sources: a k-way merge of upstream pages.
+
+Each source is read at a *position*: the backend page token, the page size it was asked
+with, and how many raw items of that page were already consumed. Sources list newest
+first, so repeatedly taking the newest head among the sources yields one newest-first
+list in which every item appears exactly once across pages. The position vector after
+each item is what that item's cursor carries (signed by :mod:`gateway.cursors`).
+
+A source that fails is reported and keeps its position, so the next page resumes it
+where it stopped and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import orjson
+
+from providers.errors import ProviderError
+from providers.models import Page, PageRequest
+
+from .cursors import CursorCodec
+from .errors import InvalidCursorError
+from .sources import Source
+
+T = TypeVar("T")
+
+Fetch = Callable[[Source, PageRequest], Awaitable[Page[T]]]
+_MIN_UPSTREAM_PAGE = 10
+_MAX_UPSTREAM_PAGE = 1000
+
+
+@dataclass(slots=True)
+class Position:
+    token: str | None
+    size: int
+    offset: int = 0
+    done: bool = False
+
+    def dump(self) -> Any:
+        return 0 if self.done else [self.token, self.size, self.offset]
+
+    @classmethod
+    def load(cls, raw: Any) -> Position:
+        if raw == 0:
+            return cls(None, _MIN_UPSTREAM_PAGE, done=True)
+        if (
+            isinstance(raw, list)
+            and len(raw) == 3
+            and (raw[0] is None or isinstance(raw[0], str))
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in raw[1:])
+            and _MIN_UPSTREAM_PAGE <= raw[1] <= _MAX_UPSTREAM_PAGE
+            and raw[2] >= 0
+        ):
+            return cls(raw[0], raw[1], raw[2])
+        raise InvalidCursorError("invalid cursor: unreadable position")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailure:
+    source: Source
+    error: ProviderError
+
+
+@dataclass(slots=True)
+class MergedPage(Generic[T]):
+    items: list[T]
+    states: list[dict[str, Any]]
+    has_next: bool
+    failures: list[SourceFailure] = field(default_factory=list)
+
+
+def fingerprint(kind: str, sources: Sequence[Source], args: Any) -> str:
+    """Binds a cursor to the query it was issued for (and the set of sources)."""
+    blob = orjson.dumps([kind, sorted(s.name for s in sources), args], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def encode_cursor(codec: CursorCodec, fp: str, state: dict[str, Any]) -> str:
+    return codec.encode({"v": 1, "f": fp, "p": state})
+
+
+def decode_cursor(
+    codec: CursorCodec, cursor: str, fp: str, sources: Sequence[Source]
+) -> dict[str, Position]:
+    payload = codec.decode(cursor)
+    if not isinstance(payload, dict) or payload.get("v") != 1:
+        raise InvalidCursorError("invalid cursor: unknown version")
+    if payload.get("f") != fp:
+        raise InvalidCursorError(
+            "cursor was issued for a different query (arguments or accounts changed)"
+        )
+    raw = payload.get("p")
+    if not isinstance(raw, dict) or set(raw) != {s.name for s in sources}:
+        raise InvalidCursorError("invalid cursor: positions do not match the sources")
+    return {name: Position.load(value) for name, value in raw.items()}
+
+
+def upstream_page_size(first: int) -> int:
+    return max(_MIN_UPSTREAM_PAGE, min(first, _MAX_UPSTREAM_PAGE))
+
+
+async def merge(
+    sources: Sequence[Source],
+    positions: dict[str, Position],
+    first: int,
+    fetch: Fetch[T],
+    *,
+    sort_key: Callable[[T], Any],
+    keep: Callable[[T], bool] = lambda _: True,
+) -> MergedPage[T]:
+    """Take the ``first`` newest items (that ``keep`` accepts) across ``sources``."""
+    pages: dict[str, Page[T]] = {}
+    failures: list[SourceFailure] = []
+    by_name = {s.name: s for s in sources}
+
+    async def head(source: Source) -> T | None:
+        pos = positions[source.name]
+        while not pos.done:
+            page = pages.get(source.name)
+            if page is None:
+                page = await fetch(source, PageRequest(pos.size, pos.token))
+                pages[source.name] = page
+            while pos.offset < len(page.items):
+                item = page.items[pos.offset]
+                if keep(item):
+                    return item
+                pos.offset += 1
+            _advance(pos, page)
+            pages.pop(source.name, None)
+        return None
+
+    async def safe_head(source: Source) -> T | None:
+        try:
+            return await head(source)
+        except ProviderError as exc:
+            failures.append(SourceFailure(source, exc))
+            return None
+
+    active = [s for s in sources if not positions[s.name].done]
+    heads = dict(
+        zip(
+            (s.name for s in active),
+            await asyncio.gather(*(safe_head(s) for s in active)),
+            strict=True,
+        )
+    )
+    items: list[T] = []
+    states: list[dict[str, Any]] = []
+    while len(items) < first:
+        candidates = [(item, name) for name, item in heads.items() if item is not None]
+        if not candidates:
+            break
+        item, name = max(candidates, key=lambda pair: sort_key(pair[0]))
+        items.append(item)
+        pos = positions[name]
+        pos.offset += 1
+        page = pages[name]
+        if pos.offset >= len(page.items):
+            _advance(pos, page)
+            pages.pop(name)
+        states.append({n: p.dump() for n, p in positions.items()})
+        heads[name] = await safe_head(by_name[name]) if len(items) < first else None
+    return MergedPage(
+        items=items,
+        states=states,
+        has_next=any(not p.done for p in positions.values()),
+        failures=failures,
+    )
+
+
+def _advance(pos: Position, page: Page[Any]) -> None:
+    if page.next_token is None:
+        pos.done = True
+    else:
+        pos.token, pos.offset = page.next_token, 0

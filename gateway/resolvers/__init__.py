@@ -1,0 +1,1 @@
+"""Resolver logic, kept out of the type definitions so types stay thin."""

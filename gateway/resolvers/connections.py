@@ -1,0 +1,274 @@
+"""Connection and node resolution shared by the GraphQL types."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Hashable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from gateway.errors import InvalidArgumentError, InvalidCursorError, InvalidIdError
+from gateway.ids import decode_id, encode_id
+from gateway.loaders import load
+from gateway.paging import (
+    Position,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    merge,
+    upstream_page_size,
+)
+from gateway.sources import Source
+from providers import models as m
+from providers.errors import ProviderError
+
+if TYPE_CHECKING:
+    from gateway.context import GatewayContext, Info
+    from gateway.types.inputs import RecordingFilter
+    from gateway.types.pagination import Connection
+
+log = logging.getLogger("gateway.resolvers")
+V = TypeVar("V")
+
+
+def account_global_id(account: m.Account) -> str:
+    return encode_id(
+        "Account", account.provider, account.provider_account_id, account.provider_account_id
+    )
+
+
+def global_id(info: Info, type_name: str, obj: Any, native_id: str) -> str:
+    account = info.context.source(obj.account_name).account
+    return encode_id(type_name, account.provider, account.provider_account_id, native_id)
+
+
+def source_of(ctx: GatewayContext, gid_provider: str, gid_account: str) -> Source:
+    source = ctx.sources.by_vendor_key(gid_provider, gid_account)
+    if source is None or source not in ctx.visible_sources():
+        raise InvalidIdError("ID refers to an account this gateway does not serve")
+    return source
+
+
+async def load_node(loader: DataLoader[tuple[str, str], V], source_name: str, native_id: str) -> V:
+    try:
+        return await load(loader, (source_name, native_id))
+    except ProviderError as exc:
+        raise exc from None
+
+
+def page_size(ctx: GatewayContext, first: int | None) -> int:
+    server = ctx.server
+    if first is None:
+        return server.default_page_size
+    if first < 0:
+        raise InvalidArgumentError("`first` must not be negative")
+    if first > server.max_page_size:
+        raise InvalidArgumentError(
+            f"`first` is {first}; the maximum page size is {server.max_page_size}"
+        )
+    return first
+
+
+def _failures(merged_failures: Sequence[Any]) -> list[Any]:
+    from gateway.types.pagination import ProviderFailure
+
+    out = []
+    for failure in merged_failures:
+        source, error = failure.source, failure.error
+        log.warning("source %s (%s) failed: %s %s", source.name, source.provider, error.code, error)
+        out.append(
+            ProviderFailure(
+                provider=source.provider,
+                account_id=source.global_id,
+                code=error.code,
+                message=error.message,
+            )
+        )
+    return out
+
+
+async def _paged(
+    info: Info,
+    kind: str,
+    sources: list[Source],
+    first: int | None,
+    after: str | None,
+    args: Any,
+    *,
+    query: m.RecordingQuery | None = None,
+) -> Connection[Any]:
+    from gateway.types.pagination import connection
+
+    ctx = info.context
+    count = page_size(ctx, first)
+    fp = fingerprint(kind, sources, args)
+    if after is not None:
+        positions = decode_cursor(ctx.cursors, after, fp, sources)
+    else:
+        size = upstream_page_size(count)
+        positions = {s.name: Position(None, size) for s in sources}
+
+    def native(source: Source) -> m.RecordingQuery | None:
+        if query is None:
+            return None
+        pushed = source.backend.native_filters
+        return dataclasses.replace(
+            query,
+            **{f.name: None for f in dataclasses.fields(query) if f.name not in pushed},
+        )
+
+    async def fetch(source: Source, request: m.PageRequest) -> m.Page[Any]:
+        return await ctx.loaders.page(source, kind, native(source), request)
+
+    merged = await merge(
+        sources,
+        positions,
+        count,
+        fetch,
+        sort_key=_recording_key if kind == "recordings" else _no_key,
+        keep=query.matches if query is not None else _keep_all,
+    )
+    states = merged.states
+    return connection(
+        merged.items,
+        lambda i: encode_cursor(ctx.cursors, fp, states[i]),
+        has_next=merged.has_next,
+        has_previous=after is not None,
+        failures=_failures(merged.failures),
+    )
+
+
+def _recording_key(r: m.Recording) -> tuple[datetime, str, str, str]:
+    return (r.created_at, r.provider, r.account_name, r.provider_recording_id)
+
+
+def _no_key(_: Any) -> int:
+    return 0
+
+
+def _keep_all(_: Any) -> bool:
+    return True
+
+
+async def calls(info: Info, account_name: str, first: int | None, after: str | None) -> Any:
+    return await _paged(info, "calls", [info.context.source(account_name)], first, after, None)
+
+
+async def conferences(info: Info, account_name: str, first: int | None, after: str | None) -> Any:
+    return await _paged(
+        info, "conferences", [info.context.source(account_name)], first, after, None
+    )
+
+
+async def recordings(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    filter: RecordingFilter | None,
+    *,
+    within: list[Source] | None = None,
+) -> Any:
+    ctx = info.context
+    sources = within if within is not None else ctx.visible_sources()
+    query, sources, args = recording_query(ctx, filter, sources)
+    return await _paged(info, "recordings", sources, first, after, args, query=query)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def recording_query(
+    ctx: GatewayContext, filter: RecordingFilter | None, sources: list[Source]
+) -> tuple[m.RecordingQuery, list[Source], Any]:
+    """Translate the GraphQL filter: IDs narrow the sources, the rest becomes a query."""
+    if filter is None:
+        return m.RecordingQuery(), sources, None
+    if filter.providers is not None:
+        wanted = {p.value for p in filter.providers}  # type: ignore[attr-defined]
+        sources = [s for s in sources if s.provider in wanted]
+    if filter.account_ids is not None:
+        names = set()
+        for raw in filter.account_ids:
+            gid = decode_id(raw, expected="Account")
+            names.add(source_of(ctx, gid.provider, gid.provider_account_id).name)
+        sources = [s for s in sources if s.name in names]
+    call_id = conference_id = None
+    for maybe_id, type_name in ((filter.call_id, "Call"), (filter.conference_id, "Conference")):
+        if maybe_id is None:
+            continue
+        gid = decode_id(maybe_id, expected=type_name)
+        owner = source_of(ctx, gid.provider, gid.provider_account_id)
+        sources = [s for s in sources if s.name == owner.name]
+        if type_name == "Call":
+            call_id = gid.native_id
+        else:
+            conference_id = gid.native_id
+    if filter.min_duration_seconds is not None and filter.min_duration_seconds < 0:
+        raise InvalidArgumentError("`minDurationSeconds` must not be negative")
+    query = m.RecordingQuery(
+        provider_call_id=call_id,
+        provider_conference_id=conference_id,
+        created_after=_utc(filter.created_after),
+        created_before=_utc(filter.created_before),
+        min_duration_seconds=filter.min_duration_seconds,
+        statuses=frozenset(filter.status) if filter.status is not None else None,
+    )
+    args = [
+        call_id,
+        conference_id,
+        query.created_after.isoformat() if query.created_after else None,
+        query.created_before.isoformat() if query.created_before else None,
+        query.min_duration_seconds,
+        sorted(s.value for s in query.statuses) if query.statuses is not None else None,
+    ]
+    return query, sources, args
+
+
+async def child_recordings(
+    info: Info,
+    loader: DataLoader[Any, Any],
+    parent: m.Call | m.Conference,
+    first: int | None,
+    after: str | None,
+) -> Any:
+    """A call's or conference's recordings: small lists, paged by offset."""
+    from gateway.types.pagination import connection
+
+    ctx = info.context
+    count = page_size(ctx, first)
+    native_id = (
+        parent.provider_call_id if isinstance(parent, m.Call) else parent.provider_conference_id
+    )
+    fp = fingerprint(
+        "children", [ctx.source(parent.account_name)], [type(parent).__name__, native_id]
+    )
+    offset = 0
+    if after is not None:
+        payload = ctx.cursors.decode(after)
+        if not (
+            isinstance(payload, dict) and payload.get("f") == fp and _is_count(payload.get("o"))
+        ):
+            raise InvalidCursorError("cursor was issued for a different connection")
+        offset = payload["o"] + 1
+    key: Hashable = (parent.account_name, parent, offset + count + 1)
+    try:
+        found = list(await load(loader, key))
+    except ProviderError as exc:
+        raise exc from None
+    window = found[offset : offset + count]
+    return connection(
+        window,
+        lambda i: ctx.cursors.encode({"f": fp, "o": offset + i}),
+        has_next=len(found) > offset + count,
+        has_previous=offset > 0,
+    )
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000

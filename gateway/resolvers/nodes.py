@@ -1,0 +1,51 @@
+"""``node`` / ``nodes``: objects by global ID, batched through the loaders."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLError
+
+from gateway.errors import GatewayError, InvalidArgumentError
+from gateway.ids import decode_id
+from gateway.loaders import load
+from providers.errors import ProviderError
+
+from .connections import source_of
+
+if TYPE_CHECKING:
+    from gateway.context import Info
+
+MAX_NODES = 500
+
+
+async def resolve_node(info: Info, raw_id: str) -> Any:
+    ctx = info.context
+    gid = decode_id(raw_id)
+    source = source_of(ctx, gid.provider, gid.provider_account_id)
+    if gid.type_name == "Account":
+        return source.account if gid.native_id == gid.provider_account_id else None
+    loader: Any = {
+        "Call": ctx.loaders.call,
+        "Conference": ctx.loaders.conference,
+        "Recording": ctx.loaders.recording,
+    }[gid.type_name]
+    try:
+        return await load(loader, (source.name, gid.native_id))
+    except ProviderError as exc:
+        raise exc from None
+
+
+async def resolve_nodes(info: Info, ids: list[str]) -> list[Any]:
+    """Each bad or failing ID becomes an error at its own index; the rest resolve."""
+    if len(ids) > MAX_NODES:
+        raise InvalidArgumentError(f"`nodes` takes at most {MAX_NODES} IDs, got {len(ids)}")
+
+    async def one(raw: str) -> Any:
+        try:
+            return await resolve_node(info, raw)
+        except (GatewayError, ProviderError) as exc:
+            return GraphQLError(exc.message, extensions={"code": exc.code})
+
+    return list(await asyncio.gather(*(one(raw) for raw in ids)))

@@ -1,0 +1,115 @@
+"""The root ``Query``, composed of one mixin per area."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.context import Info
+from gateway.ids import decode_id
+from gateway.types.account import Account
+from gateway.types.call import Call
+from gateway.types.conference import Conference
+from gateway.types.enums import Capability, Provider, SourceHealth
+from gateway.types.inputs import RecordingFilter
+from gateway.types.node import Node
+from gateway.types.pagination import Connection
+from gateway.types.recording import Recording
+from providers import registry
+from providers.base import FILTER_FIELDS
+
+from . import connections
+from .nodes import resolve_node, resolve_nodes
+
+_FILTER_NAMES = {
+    "provider_call_id": "callId",
+    "provider_conference_id": "conferenceId",
+    "created_after": "createdAfter",
+    "created_before": "createdBefore",
+    "min_duration_seconds": "minDurationSeconds",
+    "statuses": "status",
+}
+assert set(_FILTER_NAMES) == FILTER_FIELDS
+
+
+@strawberry.type(description="A provider backend known to this gateway.")
+class ProviderInfo:
+    name: Provider
+    title: str
+    capabilities: list[Capability]
+    native_filters: list[str] = strawberry.field(
+        description="RecordingFilter fields this provider applies upstream; "
+        "the gateway applies the others itself."
+    )
+    accounts: list[Account]
+    health: SourceHealth
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null if it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="Objects by global ID, in order; at most 500.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await resolve_nodes(info, list(ids))
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="Accounts the caller may see.")
+    def accounts(self, info: Info) -> list[Account]:
+        return [s.account for s in info.context.visible_sources()]
+
+    @strawberry.field
+    def account(self, info: Info, id: strawberry.ID) -> Account | None:
+        gid = decode_id(id, expected="Account")
+        source = connections.source_of(info.context, gid.provider, gid.provider_account_id)
+        return source.account
+
+
+@strawberry.type
+class RecordingQuery:
+    @strawberry.field(
+        description="Recordings of every visible account, newest first, in one connection."
+    )
+    async def recordings(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: RecordingFilter | None = None,
+    ) -> Connection[Annotated[Recording, strawberry.lazy("gateway.types.recording")]]:
+        return await connections.recordings(info, first, after, filter)
+
+
+@strawberry.type
+class ProviderQuery:
+    @strawberry.field(description="Registered providers, what they can do, and their accounts.")
+    def providers(self, info: Info) -> list[ProviderInfo]:
+        sources = info.context.visible_sources()
+        out = []
+        for spec in registry.specs():
+            factory = spec.load_backend()
+            mine = [s for s in sources if s.provider == spec.name]
+            out.append(
+                ProviderInfo(
+                    name=spec.name,
+                    title=spec.title,
+                    capabilities=[c.name.lower() for c in factory.capabilities if c.name],
+                    native_filters=sorted(_FILTER_NAMES[f] for f in factory.native_filters),
+                    accounts=[s.account for s in mine],
+                    health=SourceHealth.UNKNOWN,
+                )
+            )
+        return out
+
+
+@strawberry.type
+class Query(NodeQuery, AccountQuery, RecordingQuery, ProviderQuery):
+    pass
+
+
+__all__ = ["Call", "Conference", "Query"]

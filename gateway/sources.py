@@ -1,0 +1,78 @@
+"""The configured accounts, each served by one provider backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from providers import registry
+from providers.base import ProviderBackend
+from providers.errors import ConfigurationError
+from providers.models import Account
+
+from .errors import SettingsError
+from .ids import encode_id
+from .settings import AccountSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One configured account: its backend and how the gateway names it."""
+
+    settings: AccountSettings
+    backend: ProviderBackend
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
+    @property
+    def account(self) -> Account:
+        return self.backend.account
+
+    @property
+    def global_id(self) -> str:
+        acct = self.account
+        return encode_id(
+            "Account", acct.provider, acct.provider_account_id, acct.provider_account_id
+        )
+
+
+class Sources:
+    """All sources by local name and by (provider, provider account id)."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self._by_name = {s.name: s for s in sources}
+        self._by_vendor_key = {(s.provider, s.account.provider_account_id): s for s in sources}
+
+    @classmethod
+    def build(cls, accounts: tuple[AccountSettings, ...]) -> Sources:
+        sources = []
+        for acct in accounts:
+            factory = registry.get(acct.provider).load_backend()
+            try:
+                backend = factory(acct.name, acct.vendor, acct.options)
+            except ConfigurationError as exc:
+                raise SettingsError(str(exc)) from None
+            sources.append(Source(acct, backend))
+        return cls(sources)
+
+    def __iter__(self) -> Iterator[Source]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def by_name(self, name: str) -> Source | None:
+        return self._by_name.get(name)
+
+    def by_vendor_key(self, provider: str, provider_account_id: str) -> Source | None:
+        return self._by_vendor_key.get((provider, provider_account_id))
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(s.backend.aclose() for s in self), return_exceptions=True)

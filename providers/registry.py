@@ -49,6 +49,12 @@ _BUILTIN: dict[str, ProviderSpec] = {
             "providers.freeclimb.simulator:FreeClimbSimulator",
             "FreeClimb",
         ),
+        ProviderSpec(
+            "signalwire",
+            "providers.signalwire.backend:SignalWireBackend",
+            "providers.signalwire.simulator:SignalWireSimulator",
+            "SignalWire",
+        ),
     )
 }
 assert list(_BUILTIN) == sorted(_BUILTIN), "keep built-in providers sorted by name"

@@ -1,0 +1,372 @@
+"""SignalWire (LaML / Compatibility API) implementation of ``ProviderBackend``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+from providers._batch import gather_bounded, none_if_missing
+from providers._http import HttpMediaStream
+from providers.base import Capability
+from providers.config import ClientOptions, Secret, parse_settings, secret_fields
+from providers.errors import (
+    InvalidRequestError,
+    InvalidStateError,
+    NotFoundError,
+    UnsupportedError,
+    WebhookRejectedError,
+)
+from providers.models import (
+    Account,
+    Call,
+    Conference,
+    Page,
+    PageRequest,
+    Recording,
+    RecordingAction,
+    RecordingEvent,
+    RecordingQuery,
+    RecordingStatus,
+    RecordingTarget,
+    StartRecordingOptions,
+    WebhookRequest,
+)
+
+from . import webhooks
+from .client import MAX_PAGE_SIZE, Cursor, ListPage, SignalWireClient, is_sid
+from .mapping import PROVIDER, format_date, to_call, to_conference, to_recording
+
+T = TypeVar("T")
+
+#: Recordings are created inside their call; the slack absorbs clock skew between the
+#: call's and the recording's timestamps.
+WINDOW_SLACK = timedelta(minutes=5)
+#: Pages of the account listing a batch may read before falling back to per-id requests.
+MAX_WINDOW_PAGES = 5
+
+_ACTIVE = frozenset({RecordingStatus.IN_PROGRESS, RecordingStatus.PAUSED})
+_ACTION_STATUS = {
+    RecordingAction.STOP: "stopped",
+    RecordingAction.PAUSE: "paused",
+    RecordingAction.RESUME: "in-progress",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalWireSettings:
+    base_url: str
+    project_id: str
+    api_token: Secret
+    signing_key: Secret | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: datetime
+    end: datetime | None  # None: still running
+
+
+class SignalWireBackend:
+    provider: ClassVar[str] = PROVIDER
+    capabilities: ClassVar[Capability] = (
+        Capability.DELETE_RECORDING
+        | Capability.MEDIA_DOWNLOAD
+        | Capability.START_CALL_RECORDING
+        | Capability.STOP_RECORDING
+        | Capability.PAUSE_RECORDING
+        | Capability.RESUME_RECORDING
+        | Capability.WEBHOOKS
+    )
+    native_filters: ClassVar[frozenset[str]] = frozenset(
+        {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
+    )
+
+    def __init__(
+        self, account_name: str, settings: Mapping[str, Any], options: ClientOptions
+    ) -> None:
+        self.settings = parse_settings(
+            SignalWireSettings, settings, where=f"accounts[{account_name}]"
+        )
+        self.account_name = account_name
+        self.options = options
+        self.client = SignalWireClient(
+            self.settings.base_url, self.settings.project_id, self.settings.api_token, options
+        )
+
+    @classmethod
+    def secret_keys(cls) -> frozenset[str]:
+        return secret_fields(SignalWireSettings)
+
+    @property
+    def account(self) -> Account:
+        return Account(PROVIDER, self.account_name, self.settings.project_id, self.account_name)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # -- listings --------------------------------------------------------------------
+
+    async def list_recordings(self, query: RecordingQuery, page: PageRequest) -> Page[Recording]:
+        cursor = Cursor.decode(page.token) if page.token else None
+        native = RecordingQuery(
+            provider_call_id=query.provider_call_id,
+            provider_conference_id=query.provider_conference_id,
+            created_after=query.created_after,
+            created_before=query.created_before,
+        )
+        for sid in (query.provider_call_id, query.provider_conference_id):
+            if sid is not None and not is_sid(sid):
+                return Page(())
+        listed = await self.client.list_recordings(_filters(native), page.size, cursor)
+        items = [r for r in self._recordings(listed) if native.matches(r)]
+        return Page(tuple(items), _token(listed))
+
+    async def list_calls(self, page: PageRequest) -> Page[Call]:
+        cursor = Cursor.decode(page.token) if page.token else None
+        listed = await self.client.list_calls(page.size, cursor)
+        calls = tuple(to_call(w, self.account_name) for w in listed.items)  # type: ignore[arg-type]
+        return Page(calls, _token(listed))
+
+    async def list_conferences(self, page: PageRequest) -> Page[Conference]:
+        cursor = Cursor.decode(page.token) if page.token else None
+        listed = await self.client.list_conferences(page.size, cursor)
+        items = tuple(to_conference(w, self.account_name) for w in listed.items)  # type: ignore[arg-type]
+        return Page(items, _token(listed))
+
+    # -- batches ---------------------------------------------------------------------
+
+    async def recordings_by_call(
+        self, calls: Sequence[Call], first: int
+    ) -> Sequence[Sequence[Recording]]:
+        spans: dict[str, _Span | None] = {}
+        for call in calls:
+            if is_sid(call.provider_call_id) and call.provider_call_id not in spans:
+                spans[call.provider_call_id] = (
+                    _Span(call.start_time, call.end_time) if call.start_time is not None else None
+                )
+        found = await self._by_parent("CallSid", "provider_call_id", spans, first)
+        return [found.get(c.provider_call_id, []) for c in calls]
+
+    async def recordings_by_conference(
+        self, conferences: Sequence[Conference], first: int
+    ) -> Sequence[Sequence[Recording]]:
+        spans: dict[str, _Span | None] = {}
+        for conf in conferences:
+            sid = conf.provider_conference_id
+            if is_sid(sid) and sid not in spans:
+                ended = conf.status == "completed" and conf.updated_at is not None
+                spans[sid] = (
+                    _Span(conf.created_at, conf.updated_at if ended else None)
+                    if conf.created_at is not None
+                    else None
+                )
+        found = await self._by_parent("ConferenceSid", "provider_conference_id", spans, first)
+        return [found.get(c.provider_conference_id, []) for c in conferences]
+
+    async def _by_parent(
+        self, param: str, attr: str, spans: Mapping[str, _Span | None], first: int
+    ) -> dict[str, list[Recording]]:
+        """One account listing over the parents' time window grouped by parent id when
+        the window is known and there is more than one parent; else one ``CallSid=`` /
+        ``ConferenceSid=`` filtered listing per parent."""
+        if first <= 0 or not spans:
+            return {}
+        known = {sid: span for sid, span in spans.items() if span is not None}
+        if len(spans) == 1 or len(known) < len(spans):
+            return await self._per_parent(param, list(spans), first)
+        out: dict[str, list[Recording]] = {sid: [] for sid in known}
+        lo = min(s.start for s in known.values()) - WINDOW_SLACK
+        ends = [s.end for s in known.values()]
+        hi = None if any(e is None for e in ends) else max(e for e in ends if e) + WINDOW_SLACK
+        query = RecordingQuery(created_after=lo, created_before=hi)
+        cursor: Cursor | None = None
+        for _ in range(MAX_WINDOW_PAGES):
+            listed = await self.client.list_recordings(_filters(query), MAX_PAGE_SIZE, cursor)
+            recordings = self._recordings(listed)
+            for rec in recordings:
+                bucket = out.get(getattr(rec, attr) or "")
+                if bucket is not None and len(bucket) < first:
+                    bucket.append(rec)
+            if listed.next is None:
+                return out
+            oldest = min((r.created_at for r in recordings), default=None)
+            if all(
+                len(out[sid]) >= first
+                or (oldest is not None and oldest < span.start - WINDOW_SLACK)
+                for sid, span in known.items()
+            ):
+                return out
+            cursor = listed.next
+        # A very busy window: finish the parents still short of ``first`` one by one.
+        short = [sid for sid, recs in out.items() if len(recs) < first]
+        out.update(await self._per_parent(param, short, first))
+        return out
+
+    async def _per_parent(
+        self, param: str, sids: Sequence[str], first: int
+    ) -> dict[str, list[Recording]]:
+        async def one(sid: str) -> list[Recording]:
+            got: list[Recording] = []
+            cursor: Cursor | None = None
+            while len(got) < first:
+                listed = await self.client.list_recordings([(param, sid)], first, cursor)
+                got += self._recordings(listed)
+                if listed.next is None:
+                    break
+                cursor = listed.next
+            return got[:first]
+
+        results = await gather_bounded(sids, one, limit=self.options.max_concurrency)
+        return dict(zip(sids, results, strict=True))
+
+    async def get_recordings(self, ids: Sequence[str]) -> Sequence[Recording | None]:
+        async def one(sid: str) -> Recording | None:
+            wire = await none_if_missing(self.client.get_recording(sid))
+            return None if wire is None else to_recording(wire, self.account_name)
+
+        return await self._get_many(ids, one)
+
+    async def get_calls(self, ids: Sequence[str]) -> Sequence[Call | None]:
+        async def one(sid: str) -> Call | None:
+            wire = await none_if_missing(self.client.get_call(sid))
+            return None if wire is None else to_call(wire, self.account_name)
+
+        return await self._get_many(ids, one)
+
+    async def get_conferences(self, ids: Sequence[str]) -> Sequence[Conference | None]:
+        async def one(sid: str) -> Conference | None:
+            wire = await none_if_missing(self.client.get_conference(sid))
+            return None if wire is None else to_conference(wire, self.account_name)
+
+        return await self._get_many(ids, one)
+
+    async def _get_many(
+        self, ids: Sequence[str], fetch: Callable[[str], Awaitable[T | None]]
+    ) -> list[T | None]:
+        valid = [sid for sid in ids if is_sid(sid)]
+        got = await gather_bounded(valid, fetch, limit=self.options.max_concurrency)
+        by_id = dict(zip(valid, got, strict=True))
+        return [by_id.get(sid) for sid in ids]
+
+    # -- writes and media ------------------------------------------------------------
+
+    async def delete_recording(self, recording_id: str) -> None:
+        self._require_sid(recording_id, "recording")
+        await self.client.delete_recording(recording_id)
+
+    async def open_media(
+        self, recording_id: str, *, byte_range: tuple[int, int | None] | None = None
+    ) -> HttpMediaStream:
+        self._require_sid(recording_id, "recording")
+        headers: dict[str, str] = {}
+        if byte_range is not None:
+            start, end = byte_range
+            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        return await self.client.open_media(recording_id, headers)
+
+    async def start_recording(
+        self, target: RecordingTarget, options: StartRecordingOptions
+    ) -> Recording | None:
+        if target.provider_call_id is None:
+            raise UnsupportedError(
+                "signalwire: conference recordings cannot be started over REST "
+                "(no create endpoint; use <Conference record=...> in cXML)",
+                provider=PROVIDER,
+            )
+        self._require_sid(target.provider_call_id, "call")
+        form = {
+            "RecordingChannels": "dual" if options.channels == 2 else "mono",
+            "RecordingTrack": options.track,
+            "Trim": "trim-silence" if options.trim_silence else "do-not-trim",
+        }
+        if options.status_callback_url:
+            form["RecordingStatusCallback"] = options.status_callback_url
+            form["RecordingStatusCallbackEvent"] = " ".join(options.status_callback_events)
+            form["RecordingStatusCallbackMethod"] = options.status_callback_method
+        wire = await self.client.start_call_recording(target.provider_call_id, form)
+        return to_recording(wire, self.account_name)
+
+    async def control_recording(
+        self, target: RecordingTarget, action: RecordingAction
+    ) -> Recording | None:
+        if target.provider_call_id is not None:
+            parent, parent_sid, param = "Calls", target.provider_call_id, "CallSid"
+        else:
+            assert target.provider_conference_id is not None
+            parent, parent_sid, param = (
+                "Conferences",
+                target.provider_conference_id,
+                "ConferenceSid",
+            )
+        self._require_sid(parent_sid, parent[:-1].lower())
+        sid = target.provider_recording_id
+        if sid is None:
+            sid = await self._active_recording(param, parent_sid)
+        self._require_sid(sid, "recording")
+        try:
+            wire = await self.client.update_recording(
+                parent, parent_sid, sid, _ACTION_STATUS[action]
+            )
+        except InvalidStateError:
+            raise
+        except InvalidRequestError as exc:
+            # Our form is always valid, so a refusal means the transition is not allowed.
+            raise InvalidStateError(
+                exc.message, provider=PROVIDER, status=exc.status, vendor_code=exc.vendor_code
+            ) from exc
+        return to_recording(wire, self.account_name)
+
+    async def _active_recording(self, param: str, parent_sid: str) -> str:
+        listed = await self.client.list_recordings([(param, parent_sid)], 50)
+        for rec in self._recordings(listed):
+            if rec.status in _ACTIVE:
+                return rec.provider_recording_id
+        raise InvalidStateError(
+            f"signalwire: no active recording on {param[:-3].lower()} {parent_sid}",
+            provider=PROVIDER,
+        )
+
+    # -- webhooks --------------------------------------------------------------------
+
+    async def parse_webhook(self, request: WebhookRequest) -> Sequence[RecordingEvent]:
+        if self.settings.signing_key is None:
+            raise WebhookRejectedError(
+                f"signalwire: accounts[{self.account_name}] has no signing_key configured",
+                provider=PROVIDER,
+            )
+        webhooks.verify(request, self.settings.signing_key.reveal())
+        return webhooks.parse_events(request, self.account_name, self.settings.project_id)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _recordings(self, listed: ListPage) -> list[Recording]:
+        return [to_recording(w, self.account_name) for w in listed.items]  # type: ignore[arg-type]
+
+    @staticmethod
+    def _require_sid(sid: str, what: str) -> None:
+        if not is_sid(sid):
+            raise NotFoundError(f"signalwire: no {what} {sid!r} (not a SID)", provider=PROVIDER)
+
+
+def _filters(query: RecordingQuery) -> list[tuple[str, str]]:
+    """Upstream filters; date bounds rounded to whole seconds (the vendor's precision)
+    so that they select exactly what ``RecordingQuery.matches`` would."""
+    filters: list[tuple[str, str]] = []
+    if query.provider_call_id is not None:
+        filters.append(("CallSid", query.provider_call_id))
+    if query.provider_conference_id is not None:
+        filters.append(("ConferenceSid", query.provider_conference_id))
+    if query.created_after is not None:
+        after = query.created_after
+        if after.microsecond:
+            after = after.replace(microsecond=0) + timedelta(seconds=1)
+        filters.append(("DateCreated>", format_date(after)))
+    if query.created_before is not None:
+        filters.append(("DateCreated<", format_date(query.created_before)))
+    return filters
+
+
+def _token(listed: ListPage) -> str | None:
+    return listed.next.encode() if listed.next is not None else None

@@ -14,6 +14,7 @@ This is the only module where aiohttp exceptions and vendor error bodies become
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import logging
 import time
@@ -80,6 +81,12 @@ _STATUS_ERRORS: dict[int, type[UpstreamError]] = {
 }
 
 
+def basic_auth_header(username: str, password: str) -> str:
+    """``Authorization`` value for HTTP Basic (aiohttp 3.14 deprecates ``BasicAuth``)."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
     if not value:
@@ -109,22 +116,22 @@ class HttpClient:
         base_url: str,
         options: ClientOptions,
         parse_error: ErrorParser,
-        auth: aiohttp.BasicAuth | None = None,
+        basic_auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = URL(base_url.rstrip("/"))
         self.options = options
         self._parse_error = parse_error
-        self._auth = auth
         self._headers = dict(headers or {})
+        if basic_auth is not None:
+            self._headers["Authorization"] = basic_auth_header(*basic_auth)
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                auth=self._auth,
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(
                     total=self.options.timeout, sock_connect=self.options.connect_timeout

@@ -50,6 +50,12 @@ _BUILTIN: dict[str, ProviderSpec] = {
             "FreeClimb",
         ),
         ProviderSpec(
+            "kazoo",
+            "providers.kazoo.backend:KazooBackend",
+            "providers.kazoo.simulator:KazooSimulator",
+            "2600Hz Kazoo",
+        ),
+        ProviderSpec(
             "signalwire",
             "providers.signalwire.backend:SignalWireBackend",
             "providers.signalwire.simulator:SignalWireSimulator",

@@ -14,7 +14,7 @@ from .media import serve_media
 from .schema import build_schema
 from .settings import Settings
 from .sources import Sources
-from .view import GatewayView
+from .view import REQUEST_ID, GatewayView
 
 log = logging.getLogger("gateway.app")
 
@@ -30,7 +30,7 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
     """Tag each request with an id (kept from ``X-Request-ID`` when it looks sane)."""
     incoming = request.headers.get("X-Request-ID", "")
     request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     response = await handler(request)
     response.headers.setdefault("X-Request-ID", request_id)
     return response

@@ -34,7 +34,16 @@ def media_url(ctx: GatewayContext, recording: Recording) -> str:
     token = ctx.cursors.encode(
         ["media", recording.account_name, recording.provider_recording_id, expires]
     )
-    return f"{ctx.server.base_url}/media/{token}"
+    return f"{public_base_url(ctx)}/media/{token}"
+
+
+def public_base_url(ctx: GatewayContext) -> str:
+    """``server.public_url`` when configured, else the origin the client used."""
+    if ctx.server.public_url:
+        return ctx.server.public_url.rstrip("/")
+    if isinstance(ctx.request, web.Request):
+        return str(ctx.request.url.origin())
+    return ctx.server.base_url
 
 
 async def serve_media(

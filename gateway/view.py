@@ -14,6 +14,8 @@ from .cursors import CursorCodec
 from .settings import ServerSettings
 from .sources import Sources
 
+REQUEST_ID = web.RequestKey("request_id", str)
+
 
 class GatewayView(GraphQLView[GatewayContext, None]):
     def __init__(
@@ -32,7 +34,7 @@ class GatewayView(GraphQLView[GatewayContext, None]):
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> GatewayContext:
-        request_id = request.get("request_id") or uuid.uuid4().hex
+        request_id = request.get(REQUEST_ID) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
         return GatewayContext.create(
             self._sources,

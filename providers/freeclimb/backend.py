@@ -167,38 +167,13 @@ class FreeClimbBackend:
         single parent, or the window is too busy to read in a few pages."""
         if not windows or first <= 0:
             return {}
-        starts = [w[0] for w in windows.values()]
         found: dict[str, list[Recording]] = defaultdict(list)
-        pending = list(windows)
-        if len(windows) > 1 and all(s is not None for s in starts):
-            low = min(s for s in starts if s is not None) - WINDOW_SLACK
-            ends = [w[1] for w in windows.values()]
-            params = {"startTime": filter_time(low)}
-            if all(e is not None for e in ends):
-                high = max(e for e in ends if e is not None) + WINDOW_SLACK
-                params["endTime"] = filter_time(high + timedelta(seconds=1))
-            cursor: str | None = None
-            oldest_seen: datetime | None = None
-            for _ in range(MAX_WINDOW_PAGES):
-                page = await self.client.list_recordings(params, cursor)
-                for rec in self._recordings(page):
-                    parent = getattr(rec, attribute)
-                    if parent in windows:
-                        found[parent].append(rec)
-                    oldest_seen = rec.created_at
-                cursor = page.cursor
-                if cursor is None:
-                    break
-            if cursor is None:
-                return found
-            # Newest first: parents that began after the oldest item read are complete.
-            pending = [
-                key
-                for key, (start, _) in windows.items()
-                if start is None or oldest_seen is None or start - WINDOW_SLACK <= oldest_seen
-            ]
-            for key in pending:
-                found.pop(key, None)
+        timed = {k: w for k, w in windows.items() if w[0] is not None}
+        pending = [k for k in windows if k not in timed]
+        if len(timed) > 1:
+            pending += await self._windowed(timed, attribute, found)
+        else:
+            pending += list(timed)
 
         async def one(key: str) -> list[Recording]:
             out: list[Recording] = []
@@ -217,6 +192,42 @@ class FreeClimbBackend:
         results = await gather_bounded(pending, one, limit=self.options.max_concurrency)
         found.update(zip(pending, results, strict=True))
         return found
+
+    async def _windowed(
+        self,
+        windows: Mapping[str, tuple[datetime | None, datetime | None]],
+        attribute: str,
+        found: dict[str, list[Recording]],
+    ) -> list[str]:
+        """Fill ``found`` from account-level pages over the windows' span; returns the
+        parents it could not cover within ``MAX_WINDOW_PAGES``."""
+        low = min(w[0] for w in windows.values() if w[0] is not None) - WINDOW_SLACK
+        ends = [w[1] for w in windows.values()]
+        params = {"startTime": filter_time(low)}
+        if all(e is not None for e in ends):
+            high = max(e for e in ends if e is not None) + WINDOW_SLACK
+            params["endTime"] = filter_time(high + timedelta(seconds=1))
+        cursor: str | None = None
+        oldest_seen: datetime | None = None
+        for _ in range(MAX_WINDOW_PAGES):
+            page = await self.client.list_recordings(params, cursor)
+            for rec in self._recordings(page):
+                parent = getattr(rec, attribute)
+                if parent in windows:
+                    found[parent].append(rec)
+                oldest_seen = rec.created_at
+            cursor = page.cursor
+            if cursor is None:
+                return []
+        # Newest first: parents that began after the oldest item read are complete.
+        missing = [
+            key
+            for key, (start, _) in windows.items()
+            if start is None or oldest_seen is None or start - WINDOW_SLACK <= oldest_seen
+        ]
+        for key in missing:
+            found.pop(key, None)
+        return missing
 
     async def get_recordings(self, ids: Sequence[str]) -> Sequence[Recording | None]:
         async def one(recording_id: str) -> Recording | None:

@@ -36,7 +36,7 @@ ID_PATTERN = {
     "recording": re.compile(r"RE[0-9a-f]{40}"),
     "conference": re.compile(r"CF[0-9a-f]{40}"),
 }
-_CURSOR = re.compile(r"[0-9A-Za-z_\-.~%]{1,2048}")
+_CURSOR = re.compile(r"[0-9A-Za-z_\-.~]{1,2048}")
 
 #: FreeClimb error 77: "resource was deleted and can no longer be accessed".
 _DELETED_CODE = 77
@@ -99,8 +99,11 @@ class FreeClimbClient:
             base_url=base_url,
             options=options,
             parse_error=parse_error,
-            auth=aiohttp.BasicAuth(account_id, api_key),
-            headers={"Accept": "application/json"},
+            # Header rather than aiohttp.BasicAuth, which aiohttp 3.14 deprecates.
+            headers={
+                "Accept": "application/json",
+                "Authorization": aiohttp.encode_basic_auth(account_id, api_key),
+            },
         )
         self._root = f"/Accounts/{quote(account_id, safe='')}"
 

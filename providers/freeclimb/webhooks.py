@@ -26,9 +26,7 @@ from .mapping import PROVIDER, number, text
 
 SIGNATURE_HEADER = "FreeClimb-Signature"
 _RECORDING_IN_URL = re.compile(r"/Recordings/(RE[0-9a-fA-F]{40})(?:/|$|\?)")
-_EVENT_KEYS = frozenset(
-    {"requestType", "recordingId", "callId", "conferenceId", "recordingDurationSec"}
-)
+_EVENT_KEYS = frozenset({"recordingId", "callId", "conferenceId", "recordingDurationSec"})
 
 
 def sign(body: bytes, secrets: Iterable[str], timestamp: int) -> str:

@@ -81,7 +81,8 @@ class FreeClimbSimulator:
     # -- helpers ---------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), UTC)
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     def audio(self, rec: SimRecording) -> bytes:
         if rec.recording_id not in self._audio:

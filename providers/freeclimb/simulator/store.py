@@ -79,8 +79,8 @@ class SimAccount:
 
 
 def _ms(seeded: Seeded, moment: datetime) -> datetime:
-    """Add a random millisecond part: FreeClimb's *ISO twins carry milliseconds."""
-    return moment + timedelta(milliseconds=seeded.rng.randrange(1000))
+    """A random millisecond part (and no finer): FreeClimb's *ISO twins carry milliseconds."""
+    return moment.replace(microsecond=0) + timedelta(milliseconds=seeded.rng.randrange(1000))
 
 
 def new_id(seeded: Seeded, prefix: str) -> str:

@@ -44,6 +44,6 @@ async def backend(
 @pytest.fixture
 async def http(settings: dict[str, str]) -> AsyncIterator[aiohttp.ClientSession]:
     """A raw authenticated session, for wire-level checks of the simulator."""
-    auth = aiohttp.BasicAuth(settings["account_id"], settings["api_key"])
-    async with aiohttp.ClientSession(auth=auth) as session:
+    auth = aiohttp.encode_basic_auth(settings["account_id"], settings["api_key"])
+    async with aiohttp.ClientSession(headers={"Authorization": auth}) as session:
         yield session

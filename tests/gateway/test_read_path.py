@@ -140,7 +140,8 @@ async def test_providers_lists_capabilities(gateway: Gateway) -> None:
 
 async def test_media_link_streams_audio_with_ranges(gateway: Gateway) -> None:
     body = await gateway.query(
-        "{ recordings(first: 10, filter: {status: [COMPLETED]}) { nodes { provider media { url mimeType } } } }"
+        "{ recordings(first: 10, filter: {status: [COMPLETED]})"
+        " { nodes { provider media { url mimeType } } } }"
     )
     nodes = body["data"]["recordings"]["nodes"]
     assert nodes

@@ -1,0 +1,90 @@
+"""Upstream cost is bounded by the query's shape; one sick vendor spares the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers._sim import FaultKind
+from tests.gateway.conftest import Gateway
+
+TRAVERSE = """{ accounts { calls(first: 50) { edges { node {
+    recordings(first: 10) { nodes { id } } } } } } }"""
+
+
+async def test_calls_with_their_recordings_cost_few_requests_per_provider(
+    gateway: Gateway,
+) -> None:
+    await gateway.query("{ accounts { calls(first: 1) { nodes { id } } } }")  # auth warm-up
+    gateway.reset_logs()
+    body = await gateway.query(TRAVERSE)
+    assert "errors" not in body, body
+    counts = gateway.upstream_requests()
+    for provider, count in counts.items():
+        assert count <= 3, (provider, count)
+    calls = [e["node"] for a in body["data"]["accounts"] for e in a["calls"]["edges"]]
+    assert len(calls) > 50
+    assert sum(len(c["recordings"]["nodes"]) for c in calls) > 20
+
+
+async def test_recordings_with_their_calls_are_batched(gateway: Gateway) -> None:
+    await gateway.query("{ accounts { calls(first: 1) { nodes { id } } } }")
+    gateway.reset_logs()
+    body = await gateway.query(
+        "{ recordings(first: 60) { nodes { id call { id from } conference { id name }"
+        " account { name } } } }"
+    )
+    assert "errors" not in body, body
+    nodes = body["data"]["recordings"]["nodes"]
+    assert any(n["call"] for n in nodes)
+    assert any(n["conference"] for n in nodes)
+    for provider, count in gateway.upstream_requests().items():
+        distinct = {
+            (e.method, e.path, e.query)
+            for e in gateway.simulators[provider].simulator.request_log.entries
+        }
+        assert len(distinct) == count, f"{provider} sent an identical request twice"
+
+
+@pytest.mark.parametrize("fault", [FaultKind.SERVER_ERROR, FaultKind.GARBAGE])
+async def test_one_provider_down_yields_failures_and_the_rest(
+    gateway: Gateway, fault: FaultKind
+) -> None:
+    sick = "signalwire"
+    everything = await _walk(gateway, 10)
+    gateway.simulators[sick].simulator.faults.outage = fault
+    first = await gateway.query(
+        "{ recordings(first: 10) { nodes { provider providerRecordingId }"
+        " pageInfo { hasNextPage endCursor } failures { provider accountId code message } } }"
+    )
+    conn = first["data"]["recordings"]
+    assert [f["provider"] for f in conn["failures"]] == [sick.upper()]
+    assert conn["failures"][0]["code"] in {"UPSTREAM_UNAVAILABLE", "UPSTREAM_GARBAGE"}
+    assert conn["nodes"]
+    assert all(n["provider"] != sick.upper() for n in conn["nodes"])
+    assert conn["pageInfo"]["hasNextPage"]
+    gateway.simulators[sick].simulator.faults.reset()
+    rest = await _walk(gateway, 10, after=conn["pageInfo"]["endCursor"])
+    recovered = conn["nodes"] + rest
+    assert sorted(map(_key, recovered)) == sorted(map(_key, everything))
+
+
+def _key(node: dict) -> tuple[str, str]:
+    return (node["provider"], node["providerRecordingId"])
+
+
+async def _walk(gateway: Gateway, first: int, after: str | None = None) -> list[dict]:
+    out: list[dict] = []
+    for _ in range(100):
+        body = await gateway.query(
+            "query($a: String, $n: Int) { recordings(first: $n, after: $a) {"
+            " nodes { provider providerRecordingId } pageInfo { hasNextPage endCursor }"
+            " failures { code } } }",
+            {"a": after, "n": first},
+        )
+        conn = body["data"]["recordings"]
+        assert conn["failures"] == []
+        out.extend(conn["nodes"])
+        if not conn["pageInfo"]["hasNextPage"]:
+            return out
+        after = conn["pageInfo"]["endCursor"]
+    raise AssertionError("paging did not end")

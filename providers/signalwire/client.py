@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-import aiohttp
-
 from providers._http import HttpClient, HttpMediaStream, VendorError
 from providers.config import ClientOptions, Secret
 from providers.errors import (
@@ -123,6 +121,11 @@ class ListPage:
     next: Cursor | None
 
 
+def _basic(user: str, password: str) -> str:
+    # aiohttp 3.14 deprecates BasicAuth objects in favour of a plain header.
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 class SignalWireClient:
     def __init__(
         self, base_url: str, project_id: str, api_token: Secret, options: ClientOptions
@@ -133,7 +136,7 @@ class SignalWireClient:
             base_url=base_url.rstrip("/") + API_PREFIX,
             options=options,
             parse_error=parse_error,
-            auth=aiohttp.BasicAuth(project_id, api_token.reveal()),
+            basic_auth=(project_id, api_token.reveal()),
             headers={"Accept": "application/json"},
         )
         self._account = f"/Accounts/{quote(project_id, safe='')}"

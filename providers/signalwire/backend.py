@@ -169,13 +169,22 @@ class SignalWireBackend:
         self, param: str, attr: str, spans: Mapping[str, _Span | None], first: int
     ) -> dict[str, list[Recording]]:
         """One account listing over the parents' time window grouped by parent id when
-        the window is known and there is more than one parent; else one ``CallSid=`` /
-        ``ConferenceSid=`` filtered listing per parent."""
+        more than one parent has known times; else (and for parents without times) one
+        ``CallSid=`` / ``ConferenceSid=`` filtered listing per parent."""
         if first <= 0 or not spans:
             return {}
         known = {sid: span for sid, span in spans.items() if span is not None}
-        if len(spans) == 1 or len(known) < len(spans):
+        if len(known) < 2:
             return await self._per_parent(param, list(spans), first)
+        # Parents without known times (e.g. ids the caller made up) are asked one by one.
+        unknown = [sid for sid, span in spans.items() if span is None]
+        out = await self._per_parent(param, unknown, first) if unknown else {}
+        out.update(await self._window(attr, param, known, first))
+        return out
+
+    async def _window(
+        self, attr: str, param: str, known: Mapping[str, _Span], first: int
+    ) -> dict[str, list[Recording]]:
         out: dict[str, list[Recording]] = {sid: [] for sid in known}
         lo = min(s.start for s in known.values()) - WINDOW_SLACK
         ends = [s.end for s in known.values()]

@@ -14,7 +14,6 @@ This is the only module where aiohttp exceptions and vendor error bodies become
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import logging
 import time
@@ -81,12 +80,6 @@ _STATUS_ERRORS: dict[int, type[UpstreamError]] = {
 }
 
 
-def basic_auth_header(username: str, password: str) -> str:
-    """``Authorization`` value for HTTP Basic (aiohttp 3.14 deprecates ``BasicAuth``)."""
-    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-    return f"Basic {token}"
-
-
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
     if not value:
@@ -125,7 +118,7 @@ class HttpClient:
         self._parse_error = parse_error
         self._headers = dict(headers or {})
         if basic_auth is not None:
-            self._headers["Authorization"] = basic_auth_header(*basic_auth)
+            self._headers["Authorization"] = aiohttp.encode_basic_auth(*basic_auth)
         self._session: aiohttp.ClientSession | None = None
 
     @property

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -154,7 +155,7 @@ def fault_middleware(
     log: RequestLog,
     faults: Faults,
     render_error: ErrorRenderer,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """Request logging and fault injection, applied before the vendor's handlers."""
 
     @web.middleware

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 from yarl import URL
 
 from providers._http import HttpClient, HttpMediaStream, VendorError
@@ -99,11 +98,8 @@ class FreeClimbClient:
             base_url=base_url,
             options=options,
             parse_error=parse_error,
-            # Header rather than aiohttp.BasicAuth, which aiohttp 3.14 deprecates.
-            headers={
-                "Accept": "application/json",
-                "Authorization": aiohttp.encode_basic_auth(account_id, api_key),
-            },
+            basic_auth=(account_id, api_key),
+            headers={"Accept": "application/json"},
         )
         self._root = f"/Accounts/{quote(account_id, safe='')}"
 

@@ -61,7 +61,7 @@ class FreeClimbSimulator:
 
     def make_app(self) -> web.Application:
         # Typed Any: the toolkit's middleware type is narrower than aiohttp's protocol.
-        faults: Any = fault_middleware(self.request_log, self.faults, render.render_error)
+        faults = fault_middleware(self.request_log, self.faults, render.render_error)
         app = web.Application(middlewares=[faults])
         Routes(self).install(app)
         app.on_cleanup.append(self._drain)

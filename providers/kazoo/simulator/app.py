@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 _PREFIXED = re.compile(r"\d{6}-")
 _CONFERENCE_ACTIONS = ("lock", "unlock", "dial", "play", "record")
 SIM_KEY: web.AppKey[KazooSimulator] = web.AppKey("kazoo_simulator")
+ACCOUNT_KEY: web.RequestKey[SimAccount | None] = web.RequestKey("kazoo_account")
+TOKEN_KEY: web.RequestKey[str] = web.RequestKey("kazoo_token")
 
 
 def build(sim: KazooSimulator) -> web.Application:
@@ -62,8 +64,8 @@ def _auth_middleware(sim: KazooSimulator) -> Any:
             account = owner
         if not sim.take_token(request.remote or "", account.id if account else ""):
             return render.error(sim.now, 429, auth_token=token if account else "")
-        request["account"] = account
-        request["token"] = token
+        request[ACCOUNT_KEY] = account
+        request[TOKEN_KEY] = token
         response: web.StreamResponse = await handler(request)
         return response
 
@@ -71,7 +73,8 @@ def _auth_middleware(sim: KazooSimulator) -> Any:
 
 
 def _account(request: web.Request) -> SimAccount:
-    account: SimAccount = request["account"]
+    account = request[ACCOUNT_KEY]
+    assert account is not None
     return account
 
 
@@ -140,7 +143,7 @@ def _paged(
     request: web.Request, rows: list[tuple[render.Key, dict[str, Any]]], windowed: bool = True
 ) -> web.Response:
     sim = _sim(request)
-    token = request["token"]
+    token = request[TOKEN_KEY]
     try:
         bounds = render.window(request.query, _now_greg(request)) if windowed else None
         data, keys = render.page(rows, request.query, bounds)
@@ -158,7 +161,7 @@ async def list_user_recordings(request: web.Request) -> web.Response:
     account = _account(request)
     uid = request.match_info["uid"]
     if uid not in account.users:
-        return render.bad_identifier(_sim(request).now, uid, request["token"])
+        return render.bad_identifier(_sim(request).now, uid, request[TOKEN_KEY])
     recs = [
         r for r in account.recordings.values() if not r.deleted and r.doc.get("owner_id") == uid
     ]
@@ -169,10 +172,10 @@ def _find_recording(request: web.Request) -> SimRecording | web.Response:
     sim = _sim(request)
     rid = request.match_info["rid"]
     if not _PREFIXED.match(rid):
-        return render.error(sim.now, 404, "bad identifier", [rid], auth_token=request["token"])
+        return render.error(sim.now, 404, "bad identifier", [rid], auth_token=request[TOKEN_KEY])
     rec = _account(request).recordings.get(rid)
     if rec is None or rec.deleted:
-        return render.bad_identifier(sim.now, rid, request["token"])
+        return render.bad_identifier(sim.now, rid, request[TOKEN_KEY])
     return rec
 
 
@@ -185,8 +188,8 @@ async def get_recording(request: web.Request) -> web.Response:
     if "audio/mpeg" in accept or "audio/mp3" in accept:
         return _media(request, found)
     if accept and not any(t in accept for t in ("json", "*/*")):
-        return render.error(sim.now, 406, auth_token=request["token"])
-    return render.respond(sim.now, found.doc, auth_token=request["token"], revision=_rev(found))
+        return render.error(sim.now, 406, auth_token=request[TOKEN_KEY])
+    return render.respond(sim.now, found.doc, auth_token=request[TOKEN_KEY], revision=_rev(found))
 
 
 def _rev(rec: SimRecording) -> str:
@@ -201,7 +204,7 @@ def _media(request: web.Request, rec: SimRecording) -> web.Response:
             404,
             "bad_identifier",
             {"details": rec.id, "message": "bad identifier"},
-            auth_token=request["token"],
+            auth_token=request[TOKEN_KEY],
         )
     seconds = float(rec.doc["duration_ms"]) / 1000
     if rec.media == "wav":
@@ -223,7 +226,7 @@ async def delete_recording(request: web.Request) -> web.Response:
     else:
         found.deleted = True
     data = {**found.doc, "_read_only": {"deleted": True}}
-    return render.respond(_sim(request).now, data, auth_token=request["token"])
+    return render.respond(_sim(request).now, data, auth_token=request[TOKEN_KEY])
 
 
 # -- CDRs ----------------------------------------------------------------------------
@@ -239,12 +242,12 @@ async def get_cdr(request: web.Request) -> web.Response:
     cid = request.match_info["cid"]
     if not _PREFIXED.match(cid):
         return render.error(
-            sim.now, 404, "could not find cdr with supplied id", {}, auth_token=request["token"]
+            sim.now, 404, "could not find cdr with supplied id", {}, auth_token=request[TOKEN_KEY]
         )
     cdr = _account(request).cdrs.get(cid)
     if cdr is None:
-        return render.bad_identifier(sim.now, cid, request["token"])
-    return render.respond(sim.now, cdr.doc, auth_token=request["token"])
+        return render.bad_identifier(sim.now, cid, request[TOKEN_KEY])
+    return render.respond(sim.now, cdr.doc, auth_token=request[TOKEN_KEY])
 
 
 # -- conferences ---------------------------------------------------------------------
@@ -285,16 +288,16 @@ async def get_conference(request: web.Request) -> web.Response:
     cid = request.match_info["cid"]
     conf = _account(request).conferences.get(cid)
     if conf is None:
-        return render.bad_identifier(sim.now, cid, request["token"])
+        return render.bad_identifier(sim.now, cid, request[TOKEN_KEY])
     read_only = {**_realtime(conf.recording), "participants": []}
     return render.respond(
-        sim.now, {**conf.doc, "_read_only": read_only}, auth_token=request["token"]
+        sim.now, {**conf.doc, "_read_only": read_only}, auth_token=request[TOKEN_KEY]
     )
 
 
 async def conference_action(request: web.Request) -> web.Response:
     sim = _sim(request)
-    token = request["token"]
+    token = request[TOKEN_KEY]
     cid = request.match_info["cid"]
     account = _account(request)
     conf = account.conferences.get(cid)

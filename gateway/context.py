@@ -23,6 +23,8 @@ class GatewayContext:
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Per source, which filter fields the vendor applied and which the gateway did.
+    filter_pushdown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def create(

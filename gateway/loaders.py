@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from providers.errors import UpstreamError
 from providers.models import Call, Conference, Page, PageRequest, Recording, RecordingQuery
 
 from .sources import Source, Sources
@@ -60,9 +61,12 @@ def _grouped(
                     raise LookupError(f"unknown source {group[0]!r}")
                 values = await fetch(source, [key_item(keys[i]) for i in indexes])
             except Exception as exc:
+                if isinstance(exc, UpstreamError):
+                    sources.record(group[0], ok=False)
                 for i in indexes:
                     results[i] = exc
                 return
+            sources.record(group[0], ok=True)
             for i, value in zip(indexes, values, strict=True):
                 results[i] = value
 
@@ -144,8 +148,19 @@ class Loaders:
                 del self._pages[key]
             raise
 
-    @staticmethod
     async def _fetch_page(
+        self, source: Source, kind: str, query: RecordingQuery | None, request: PageRequest
+    ) -> Page[Any]:
+        try:
+            page = await self._list(source, kind, query, request)
+        except UpstreamError:
+            self.sources.record(source.name, ok=False)
+            raise
+        self.sources.record(source.name, ok=True)
+        return page
+
+    @staticmethod
+    async def _list(
         source: Source, kind: str, query: RecordingQuery | None, request: PageRequest
     ) -> Page[Any]:
         backend = source.backend

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from .masking import ErrorMasking
+from .reporting import FilterPushdownReport
 from .resolvers.query import Query
 from .types.account import Account
 from .types.call import Call
@@ -22,7 +23,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[Account, Call, Conference, Recording],
-        extensions=[ErrorMasking, ParserCache, ValidationCache],
+        extensions=[ErrorMasking, FilterPushdownReport, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

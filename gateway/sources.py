@@ -49,6 +49,15 @@ class Sources:
     def __init__(self, sources: list[Source]) -> None:
         self._by_name = {s.name: s for s in sources}
         self._by_vendor_key = {(s.provider, s.account.provider_account_id): s for s in sources}
+        self._health: dict[str, bool] = {}
+
+    def record(self, name: str, *, ok: bool) -> None:
+        """Remember how a source answered its latest request (for ``providers.health``)."""
+        self._health[name] = ok
+
+    def health(self, name: str) -> bool | None:
+        """``True`` up, ``False`` down, ``None`` not asked yet."""
+        return self._health.get(name)
 
     @classmethod
     def build(cls, accounts: tuple[AccountSettings, ...]) -> Sources:

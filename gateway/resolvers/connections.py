@@ -23,6 +23,7 @@ from gateway.paging import (
 )
 from gateway.sources import Source
 from providers import models as m
+from providers.base import FILTER_FIELDS
 from providers.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -31,6 +32,17 @@ if TYPE_CHECKING:
     from gateway.types.pagination import Connection
 
 log = logging.getLogger("gateway.resolvers")
+
+#: ``RecordingQuery`` field -> ``RecordingFilter`` field, for reports to clients.
+FILTER_NAMES = {
+    "provider_call_id": "callId",
+    "provider_conference_id": "conferenceId",
+    "created_after": "createdAfter",
+    "created_before": "createdBefore",
+    "min_duration_seconds": "minDurationSeconds",
+    "statuses": "status",
+}
+assert set(FILTER_NAMES) == FILTER_FIELDS
 V = TypeVar("V")
 
 
@@ -115,6 +127,12 @@ async def _paged(
         if query is None:
             return None
         pushed = source.backend.native_filters
+        given = {f for f in FILTER_FIELDS if getattr(query, f) is not None}
+        if given:
+            ctx.filter_pushdown[source.name] = {
+                "upstream": sorted(FILTER_NAMES[f] for f in given & pushed),
+                "gateway": sorted(FILTER_NAMES[f] for f in given - pushed),
+            }
         return dataclasses.replace(
             query,
             **{f.name: None for f in dataclasses.fields(query) if f.name not in pushed},

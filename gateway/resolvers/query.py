@@ -17,20 +17,9 @@ from gateway.types.node import Node
 from gateway.types.pagination import Connection
 from gateway.types.recording import Recording
 from providers import registry
-from providers.base import FILTER_FIELDS
 
 from . import connections
 from .nodes import resolve_node, resolve_nodes
-
-_FILTER_NAMES = {
-    "provider_call_id": "callId",
-    "provider_conference_id": "conferenceId",
-    "created_after": "createdAfter",
-    "created_before": "createdBefore",
-    "min_duration_seconds": "minDurationSeconds",
-    "statuses": "status",
-}
-assert set(_FILTER_NAMES) == FILTER_FIELDS
 
 
 @strawberry.type(description="A provider backend known to this gateway.")
@@ -44,6 +33,15 @@ class ProviderInfo:
     )
     accounts: list[Account]
     health: SourceHealth
+
+
+def _health(states: list[bool | None]) -> SourceHealth:
+    """Worst of the provider's accounts; UNKNOWN until one of them was asked."""
+    if any(state is False for state in states):
+        return SourceHealth.DOWN
+    if any(state is True for state in states):
+        return SourceHealth.UP
+    return SourceHealth.UNKNOWN
 
 
 @strawberry.type
@@ -99,9 +97,11 @@ class ProviderQuery:
                     name=spec.name,
                     title=spec.title,
                     capabilities=[c.name.lower() for c in factory.capabilities if c.name],
-                    native_filters=sorted(_FILTER_NAMES[f] for f in factory.native_filters),
+                    native_filters=sorted(
+                        connections.FILTER_NAMES[f] for f in factory.native_filters
+                    ),
                     accounts=[s.account for s in mine],
-                    health=SourceHealth.UNKNOWN,
+                    health=_health([info.context.sources.health(s.name) for s in mine]),
                 )
             )
         return out

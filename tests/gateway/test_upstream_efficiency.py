@@ -88,3 +88,36 @@ async def _walk(gateway: Gateway, first: int, after: str | None = None) -> list[
             return out
         after = conn["pageInfo"]["endCursor"]
     raise AssertionError("paging did not end")
+
+
+async def test_filters_give_the_same_answer_wherever_applied_and_say_where(
+    gateway: Gateway,
+) -> None:
+    everything = await _walk(gateway, 100)
+    assert everything
+    body = await gateway.query(
+        "{ recordings(first: 500, filter: {minDurationSeconds: 30, status: [COMPLETED]})"
+        " { nodes { provider providerRecordingId durationSeconds status } } }"
+    )
+    filtered = body["data"]["recordings"]["nodes"]
+    assert filtered
+    assert all(n["durationSeconds"] >= 30 and n["status"] == "COMPLETED" for n in filtered)
+    report = body["extensions"]["filterPushdown"]
+    assert set(report) == set(gateway.simulators)
+    for entry in report.values():
+        assert sorted(entry["upstream"] + entry["gateway"]) == ["minDurationSeconds", "status"]
+    providers = (await gateway.query("{ providers { name nativeFilters } }"))["data"]
+    for info in providers["providers"]:
+        native = set(info["nativeFilters"])
+        entry = report[info["name"].lower()]
+        assert set(entry["upstream"]) == native & {"minDurationSeconds", "status"}
+
+
+async def test_provider_health_follows_the_latest_answer(gateway: Gateway) -> None:
+    health = "{ providers { name health } }"
+    before = (await gateway.query(health))["data"]["providers"]
+    assert {p["health"] for p in before} == {"UNKNOWN"}
+    gateway.simulators["kazoo"].simulator.faults.outage = FaultKind.SERVER_ERROR
+    await gateway.query("{ recordings(first: 5) { nodes { id } } }")
+    after = {p["name"]: p["health"] for p in (await gateway.query(health))["data"]["providers"]}
+    assert after == {"FREECLIMB": "UP", "KAZOO": "DOWN", "SIGNALWIRE": "UP"}

@@ -137,9 +137,7 @@ class SignalWireSimulator:
 
     def make_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[
-                fault_middleware(self.request_log, self.faults, render_error)  # type: ignore[list-item]
-            ]
+            middlewares=[fault_middleware(self.request_log, self.faults, render_error)]
         )
         for p in PREFIXES:
             a = p + "/Accounts/{account}"

@@ -31,7 +31,8 @@ def provider_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def sim_server(provider_name: str) -> AsyncIterator[SimulatorServer]:
-    simulator = registry.get(provider_name).load_simulator()(3, anchor=ANCHOR, recordings=CONTRACT_RECORDINGS)  # type: ignore[call-arg]
+    factory = registry.get(provider_name).load_simulator()
+    simulator = factory(3, anchor=ANCHOR, recordings=CONTRACT_RECORDINGS)  # type: ignore[call-arg]
     async with SimulatorServer(simulator) as server:
         yield server
 

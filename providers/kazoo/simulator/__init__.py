@@ -10,6 +10,8 @@ say "unconfirmed" (or are silent) are:
   duration``, unique per account. Ids use the month of ``pvt_created``; CDR ids use the
   month of the call end (the CDR is written then). CDR ``media_recordings`` holds
   recording ids.
+* **Calls**: besides the calls that were recorded, each account has four unrecorded CDRs
+  per seeded recording, spread over the same ~90 days (most PBX calls are not recorded).
 * **Conference recordings** are ``call_recording`` docs without ``call_id``/``cdr_id``,
   linked by ``custom_channel_vars.conference_id`` (filterable with
   ``filter_custom_channel_vars.conference_id``); ``origin`` is ``conference <name>``.

@@ -127,6 +127,18 @@ class Store:
                 self._call(acc, at, arg)
             else:
                 self._conference_recording(acc, conf_ids[arg], at)
+        # Most PBX calls are not recorded: unrecorded CDRs, so that a page of recent calls
+        # fits in the newest 31-day window as on a real system.
+        # Calls never overlap, so the CDR listing's end-time order is also start order.
+        busy = [(c.created - int(c.row["duration_seconds"]), c.created) for c in acc.cdrs.values()]
+        busy += [(r.created - 1800, r.created + 1800) for r in acc.recordings.values()]
+        for _ in range(4 * total):
+            while True:
+                at = int(self.anchor - 3600 - s.rng.uniform(0, span_days * DAY))
+                if all(at + 1600 < lo or at > hi + 60 for lo, hi in busy):
+                    break
+            cdr = self._call(acc, at, 0)
+            busy.append((at, cdr.created))
 
     def _conference(self, acc: SimAccount, name: str, created: int) -> SimConference:
         s = self.seeded

@@ -36,6 +36,7 @@ class FaultKind(enum.Enum):
     RATE_LIMIT = "rate_limit"
     SERVER_ERROR = "server_error"
     GARBAGE = "garbage"
+    WRONG_SHAPE = "wrong_shape"
     BAD_AUTH = "bad_auth"
     HANG = "hang"
 
@@ -201,6 +202,8 @@ async def _apply_fault(faults: Faults, render_error: ErrorRenderer) -> web.Respo
         return web.Response(
             status=200, body=b"<html>upstream proxy hiccup", content_type="application/json"
         )
+    if kind is FaultKind.WRONG_SHAPE:
+        return web.json_response({"unexpected": ["shape", 1]})
     await asyncio.sleep(faults.hang_seconds)
     return render_error(504, "Gateway Timeout")
 

@@ -116,11 +116,12 @@ class FreeClimbClient:
             query.append(("cursor", check_cursor(cursor)))
         resp = await self.http.request("GET", self._root + path, params=query)
         body = resp.body
-        if not isinstance(body, dict) or not isinstance(body.get(key, []), list):
+        # The envelope always carries the plural key, [] when empty (checklist item 3).
+        if not isinstance(body, dict) or not isinstance(body.get(key), list):
             raise MalformedResponseError(
                 f"{PROVIDER}: GET {path} did not return a {key} list", provider=PROVIDER
             )
-        items = [item for item in body.get(key) or [] if isinstance(item, dict)]
+        items = [item for item in body[key] if isinstance(item, dict)]
         return ListPage(items, cursor_of(body.get("nextPageUri")))
 
     async def list_recordings(
@@ -150,22 +151,23 @@ class FreeClimbClient:
 
     # -- single resources ------------------------------------------------------------
 
-    async def _get(self, path: str) -> dict[str, Any]:
+    async def _get(self, path: str, id_key: str) -> dict[str, Any]:
         resp = await self.http.request("GET", self._root + path)
-        if not isinstance(resp.body, dict):
+        if not isinstance(resp.body, dict) or not isinstance(resp.body.get(id_key), str):
             raise MalformedResponseError(
-                f"{PROVIDER}: GET {path} did not return an object", provider=PROVIDER
+                f"{PROVIDER}: GET {path} did not return an object with {id_key}",
+                provider=PROVIDER,
             )
         return resp.body
 
     async def get_recording(self, recording_id: str) -> dict[str, Any]:
-        return await self._get(f"/Recordings/{quote(recording_id, safe='')}")
+        return await self._get(f"/Recordings/{quote(recording_id, safe='')}", "recordingId")
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
-        return await self._get(f"/Calls/{quote(call_id, safe='')}")
+        return await self._get(f"/Calls/{quote(call_id, safe='')}", "callId")
 
     async def get_conference(self, conference_id: str) -> dict[str, Any]:
-        return await self._get(f"/Conferences/{quote(conference_id, safe='')}")
+        return await self._get(f"/Conferences/{quote(conference_id, safe='')}", "conferenceId")
 
     async def delete_recording(self, recording_id: str) -> None:
         path = f"{self._root}/Recordings/{quote(recording_id, safe='')}"

@@ -144,13 +144,24 @@ async def test_one_rate_limit_is_waited_out(
     assert [e.status for e in sim_server.simulator.request_log.entries[-2:]] == [429, 200]
 
 
+@pytest.mark.parametrize("fault", [FaultKind.GARBAGE, FaultKind.WRONG_SHAPE])
 async def test_garbage_body_is_a_typed_error(
-    backend: ProviderBackend, sim_server: SimulatorServer
+    backend: ProviderBackend, sim_server: SimulatorServer, fault: FaultKind
 ) -> None:
-    await backend.list_calls(PageRequest(5))
-    sim_server.simulator.faults.outage = FaultKind.GARBAGE
-    with pytest.raises(MalformedResponseError):
-        await backend.list_recordings(RecordingQuery(), PageRequest(5))
+    calls = (await backend.list_calls(PageRequest(5))).items
+    recordings = (await backend.list_recordings(RecordingQuery(), PageRequest(5))).items
+    sim_server.simulator.faults.outage = fault
+    attempts = [
+        lambda: backend.list_recordings(RecordingQuery(), PageRequest(5)),
+        lambda: backend.list_calls(PageRequest(5)),
+        lambda: backend.list_conferences(PageRequest(5)),
+        lambda: backend.get_recordings([recordings[0].provider_recording_id]),
+        lambda: backend.get_calls([calls[0].provider_call_id]),
+        lambda: backend.recordings_by_call(list(calls), 2),
+    ]
+    for attempt in attempts:
+        with pytest.raises(MalformedResponseError):
+            await attempt()
 
 
 async def test_hanging_vendor_times_out(provider_name: str, sim_server: SimulatorServer) -> None:

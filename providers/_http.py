@@ -80,6 +80,14 @@ _STATUS_ERRORS: dict[int, type[UpstreamError]] = {
 }
 
 
+def range_headers(byte_range: tuple[int, int | None] | None) -> dict[str, str]:
+    """``Range`` for an inclusive byte range (``None`` end = to the end of the file)."""
+    if byte_range is None:
+        return {}
+    start, end = byte_range
+    return {"Range": f"bytes={start}-{'' if end is None else end}"}
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
     if not value:

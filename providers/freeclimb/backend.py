@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from providers._batch import gather_bounded, none_if_missing
-from providers._http import HttpMediaStream
+from providers._http import HttpMediaStream, range_headers
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
 from providers.errors import NotFoundError, UnsupportedError, WebhookRejectedError
@@ -275,10 +275,7 @@ class FreeClimbBackend:
         self, recording_id: str, *, byte_range: tuple[int, int | None] | None = None
     ) -> HttpMediaStream:
         self._require_recording_id(recording_id)
-        headers: dict[str, str] = {}
-        if byte_range is not None:
-            start, end = byte_range
-            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        headers = range_headers(byte_range)
         return await self.client.open_download(recording_id, headers=headers)
 
     async def start_recording(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from providers._coerce import number
 from providers.models import Call, Conference, Recording, RecordingStatus
 
 PROVIDER = "freeclimb"
@@ -70,20 +71,6 @@ def text(value: Any) -> str | None:
     """A non-empty string, or ``None`` (FreeClimb uses both ``null`` and ``""`` for "none")."""
     if isinstance(value, str) and value.strip():
         return value
-    return None
-
-
-def number(value: Any) -> float | None:
-    """An int, float or numeric string as a float; anything else is ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
     return None
 
 

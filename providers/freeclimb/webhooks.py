@@ -19,10 +19,11 @@ from typing import Any
 
 import orjson
 
+from providers._coerce import number
 from providers.errors import WebhookRejectedError
 from providers.models import RecordingEvent, RecordingEventKind
 
-from .mapping import PROVIDER, number, text
+from .mapping import PROVIDER, text
 
 SIGNATURE_HEADER = "FreeClimb-Signature"
 _RECORDING_IN_URL = re.compile(r"/Recordings/(RE[0-9a-fA-F]{40})(?:/|$|\?)")

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import orjson
 
 from providers._batch import gather_bounded, none_if_missing
-from providers._http import HttpMediaStream
+from providers._http import HttpMediaStream, range_headers
 from providers.base import Capability
 from providers.config import ClientOptions, parse_settings, secret_fields
 from providers.errors import (
@@ -307,10 +307,7 @@ class KazooBackend:
     ) -> HttpMediaStream:
         if not RECORDING_ID.fullmatch(recording_id):
             raise self._not_found("recording", recording_id)
-        headers: dict[str, str] = {}
-        if byte_range is not None:
-            start, end = byte_range
-            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        headers = range_headers(byte_range)
         return await self.client.open_recording_media(recording_id, headers)
 
     async def start_recording(

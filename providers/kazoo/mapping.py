@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from providers._coerce import number
 from providers.models import Call, Conference, Recording, RecordingStatus
 
 from .client import PROVIDER
@@ -30,20 +31,6 @@ def from_gregorian(value: Any) -> datetime | None:
     if seconds is None or seconds < GREGORIAN_OFFSET:
         return None
     return _EPOCH + timedelta(seconds=seconds - GREGORIAN_OFFSET)
-
-
-def number(value: Any) -> float | None:
-    """An int, float or numeric string (Kazoo stringifies CDR columns); else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def text(value: Any) -> str | None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from providers._batch import gather_bounded, none_if_missing
-from providers._http import HttpMediaStream
+from providers._http import HttpMediaStream, range_headers
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
 from providers.errors import (
@@ -269,10 +269,7 @@ class SignalWireBackend:
         self, recording_id: str, *, byte_range: tuple[int, int | None] | None = None
     ) -> HttpMediaStream:
         self._require_sid(recording_id, "recording")
-        headers: dict[str, str] = {}
-        if byte_range is not None:
-            start, end = byte_range
-            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        headers = range_headers(byte_range)
         return await self.client.open_media(recording_id, headers)
 
     async def start_recording(

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from providers._coerce import number as to_float
+from providers._coerce import whole_number as to_int
 from providers.models import Call, Conference, Money, Recording, RecordingStatus
 
 from .wire import CallWire, ConferenceWire, RecordingWire
@@ -97,24 +99,6 @@ def parse_date(value: Any) -> datetime | None:
 def format_date(value: datetime) -> str:
     """RFC 2822 with a numeric zone, as SignalWire writes it (never ``GMT``)."""
     return email.utils.format_datetime(value.astimezone(UTC).replace(microsecond=0))
-
-
-def to_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def to_int(value: Any) -> int | None:
-    number = to_float(value)
-    return None if number is None or number != int(number) else int(number)
 
 
 def to_str(value: Any) -> str | None:

@@ -21,10 +21,12 @@ import hmac
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from providers._coerce import number as to_float
+from providers._coerce import whole_number as to_int
 from providers.errors import WebhookRejectedError
 from providers.models import RecordingEvent, RecordingEventKind, WebhookRequest
 
-from .mapping import PROVIDER, parse_date, recording_source, to_float, to_int
+from .mapping import PROVIDER, parse_date, recording_source
 
 SIGNATURE_HEADERS = ("x-signalwire-signature", "x-twilio-signature")
 

@@ -1,5 +1,8 @@
 """The SignalWire Compatibility (LaML) REST API as an aiohttp app.
 
+Live-call recording control (start, pause/resume/stop, status callbacks) is the
+:class:`~.control.RecordingControl` mixin in ``control.py``; its choices are listed here too.
+
 Choices where the notes say "unconfirmed" (see also ``store.py`` and ``render.py``):
 
 * Routes answer under both ``/api/laml/2010-04-01`` (SignalWire) and ``/2010-04-01`` (what
@@ -51,11 +54,11 @@ from providers._sim import (
     wav_bytes,
 )
 from providers.signalwire.simulator import render
+from providers.signalwire.simulator.control import RecordingControl
 from providers.signalwire.simulator.listing import list_response
 from providers.signalwire.simulator.store import SimCall, SimProject, SimRecording, Store
 from providers.signalwire.simulator.webhooks import CallbackSender
 
-PREFIXES = ("/api/laml/2010-04-01", "/2010-04-01")
 _CODES = {400: 10000, 401: 20003, 403: 20403, 404: 20404, 405: 20001, 429: 20429}
 
 
@@ -66,11 +69,7 @@ def render_error(
     return render.error(status, code, message, headers=dict(headers or {}))
 
 
-def _not_found(request: web.Request) -> web.Response:
-    return render.error(404, 20404, f"The requested resource {request.path} was not found")
-
-
-class SignalWireSimulator:
+class SignalWireSimulator(RecordingControl):
     provider: ClassVar[str] = "signalwire"
 
     def __init__(
@@ -139,7 +138,7 @@ class SignalWireSimulator:
         app = web.Application(
             middlewares=[fault_middleware(self.request_log, self.faults, render_error)]
         )
-        for p in PREFIXES:
+        for p in render.PREFIXES:
             a = p + "/Accounts/{account}"
             ext = r"{ext:(\.json)?}"
             r = app.router
@@ -192,7 +191,7 @@ class SignalWireSimulator:
 
     @staticmethod
     def _prefix(request: web.Request) -> str:
-        return next(p for p in PREFIXES if request.path.startswith(p + "/"))
+        return next(p for p in render.PREFIXES if request.path.startswith(p + "/"))
 
     # -- recordings ------------------------------------------------------------------
 
@@ -229,7 +228,7 @@ class SignalWireSimulator:
             return project
         parent = request.match_info["parent"]
         if parent not in project.calls:
-            return _not_found(request)
+            return render.not_found(request)
         recs = [r for r in project.live_recordings() if r.call_sid == parent]
         return self._list_recordings(request, recs)
 
@@ -239,7 +238,7 @@ class SignalWireSimulator:
             return project
         parent = request.match_info["parent"]
         if parent not in project.conferences:
-            return _not_found(request)
+            return render.not_found(request)
         recs = [r for r in project.live_recordings() if r.conference_sid == parent]
         return self._list_recordings(request, recs)
 
@@ -276,7 +275,7 @@ class SignalWireSimulator:
             if isinstance(project, web.Response):
                 return project
         if found is None or found[2] not in ("", "json", "wav", "mp3"):
-            return _not_found(request)
+            return render.not_found(request)
         _, rec, ext = found
         if ext == "json":
             return web.json_response(render.recording(rec, self._prefix(request), self.types))
@@ -295,7 +294,7 @@ class SignalWireSimulator:
             return project
         found = self._find(request)
         if found is None or found[2] != "json":
-            return _not_found(request)
+            return render.not_found(request)
         return web.json_response(render.recording(found[1], self._prefix(request), self.types))
 
     async def delete_recording(self, request: web.Request) -> web.Response:
@@ -304,104 +303,11 @@ class SignalWireSimulator:
             return project
         found = self._find(request)
         if found is None or found[2] not in ("", "json"):
-            return _not_found(request)
+            return render.not_found(request)
         found[1].deleted = True
         return web.Response(status=204)
 
     delete_child_recording = delete_recording
-
-    # -- recording control -----------------------------------------------------------
-
-    async def start_recording(self, request: web.Request) -> web.Response:
-        project = self._auth(request)
-        if isinstance(project, web.Response):
-            return project
-        call = project.calls.get(request.match_info["parent"])
-        if call is None:
-            return _not_found(request)
-        if call.status != "in-progress":
-            return render.error(400, 21220, "Call is not in-progress. Cannot start recording.")
-        form = await request.post()
-        channels = str(form.get("RecordingChannels", "mono"))
-        events = " ".join(str(v) for v in form.getall("RecordingStatusCallbackEvent", []))
-        created = self.store.unique(self.now())
-        rec = SimRecording(
-            sid=self.store.seeded.uuid(),
-            account_sid=project.sid,
-            call_sid=call.sid,
-            conference_sid=None,
-            created=created,
-            duration=None,
-            channels=2 if channels == "dual" else 1,
-            source="StartCallRecordingApi",
-            status="in-progress",
-            price=None,
-            end=None,
-            updated=created,
-            trim=str(form.get("Trim", "do-not-trim")),
-            track=str(form.get("RecordingTrack", "both")),
-            callback_url=str(form.get("RecordingStatusCallback", ""))
-            or self.default_status_callback,
-            callback_events=frozenset(events.replace(",", " ").split()) or frozenset({"completed"}),
-            callback_method=str(form.get("RecordingStatusCallbackMethod", "POST")),
-        )
-        project.recordings[rec.sid] = rec
-        self._callback(project, rec)
-        body = render.recording(rec, self._prefix(request), self.types)
-        return web.json_response(body, status=201)
-
-    async def update_recording(self, request: web.Request) -> web.Response:
-        project = self._auth(request)
-        if isinstance(project, web.Response):
-            return project
-        found = self._find(request)
-        if found is None or found[2] != "json":
-            return _not_found(request)
-        rec = found[1]
-        status = str((await request.post()).get("Status", ""))
-        if status not in ("paused", "in-progress", "stopped"):
-            return render.error(400, 10000, f"Invalid Status {status!r}")
-        if rec.status not in ("in-progress", "paused"):
-            return render.error(400, 10000, f"Recording is {rec.status}; cannot set {status}")
-        now = self.now()
-        if status == "paused" and rec.status == "in-progress":
-            rec.status, rec.paused_at = "paused", now
-        elif status == "in-progress" and rec.status == "paused" and rec.paused_at:
-            rec.paused_seconds += (now - rec.paused_at).total_seconds()
-            rec.status, rec.paused_at = "in-progress", None
-        elif status == "stopped":
-            self._finish(project, rec)
-        rec.updated = max(rec.updated, now)
-        return web.json_response(render.recording(rec, self._prefix(request), self.types))
-
-    def _finish(self, project: SimProject, rec: SimRecording) -> None:
-        now = self.now()
-        if rec.paused_at is not None:
-            rec.paused_seconds += (now - rec.paused_at).total_seconds()
-            rec.paused_at = None
-        seconds = max(0, int((now - rec.created).total_seconds() - rec.paused_seconds))
-        rec.duration, rec.end, rec.updated = seconds, now, now
-        rec.status = "completed" if seconds >= 1 else "absent"
-        rec.price = f"-{0.0025 * (1 + seconds // 60):.4f}"
-        self._callback(project, rec)
-
-    def _callback(self, project: SimProject, rec: SimRecording) -> None:
-        if not rec.callback_url or rec.status not in rec.callback_events:
-            return
-        media = f"{self._public_root}{PREFIXES[0]}/Accounts/{project.sid}/Recordings/{rec.sid}"
-        params = [
-            ("AccountSid", project.sid),
-            ("CallSid", rec.call_sid or ""),
-            ("RecordingSid", rec.sid),
-            ("RecordingUrl", media),
-            ("RecordingStatus", rec.status),
-            ("RecordingDuration", str(rec.duration or 0)),
-            ("RecordingChannels", str(rec.channels)),
-            ("RecordingSource", rec.source),
-        ]
-        if rec.conference_sid:
-            params.append(("ConferenceSid", rec.conference_sid))
-        self.callbacks.send(rec.callback_url, rec.callback_method, params, project.signing_key)
 
     # -- calls and conferences -------------------------------------------------------
 
@@ -428,7 +334,7 @@ class SignalWireSimulator:
         sid, _, ext = request.match_info["sid"].partition(".")
         call = project.calls.get(sid)
         if call is None or ext != "json":
-            return _not_found(request)
+            return render.not_found(request)
         return web.json_response(render.call(call, self._prefix(request), self.types))
 
     async def list_conferences(self, request: web.Request) -> web.Response:
@@ -453,5 +359,5 @@ class SignalWireSimulator:
         sid, _, ext = request.match_info["sid"].partition(".")
         conf = project.conferences.get(sid)
         if conf is None or ext != "json":
-            return _not_found(request)
+            return render.not_found(request)
         return web.json_response(render.conference(conf, self._prefix(request)))

@@ -16,6 +16,7 @@ from aiohttp import web
 from .store import SimCall, SimConference, SimRecording
 
 MORE_INFO = "https://signalwire.com/docs/compatibility-api/rest/error-codes"
+PREFIXES = ("/api/laml/2010-04-01", "/2010-04-01")
 
 
 def date(value: datetime | None) -> str | None:
@@ -32,6 +33,10 @@ def error(
         status=status,
         headers=headers,
     )
+
+
+def not_found(request: web.Request) -> web.Response:
+    return error(404, 20404, f"The requested resource {request.path} was not found")
 
 
 def recording(rec: SimRecording, prefix: str, types: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from graphql import lexicographic_sort_schema, print_schema
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from .execution import FastExecutionContext
 from .masking import ErrorMasking
 from .reporting import FilterPushdownReport
 from .resolvers.query import Query
@@ -25,6 +26,7 @@ def build_schema() -> strawberry.Schema:
         types=[Account, Call, Conference, Recording],
         extensions=[ErrorMasking, FilterPushdownReport, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=FastExecutionContext,
     )
 
 

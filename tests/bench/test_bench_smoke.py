@@ -1,0 +1,47 @@
+"""The benchmark harness runs end to end (quick mode) and the gateway's answers equal the
+hand-written floor's. Nothing here looks at timings."""
+
+from __future__ import annotations
+
+import json
+
+from bench.report import document, table
+from bench.run import Options, run
+from bench.scenarios import SCENARIOS
+
+
+async def test_quick_run_produces_results_and_gateway_matches_floor() -> None:
+    opts = Options(
+        latencies_ms=(0.0,),
+        concurrency=(1, 4),
+        scenarios=tuple(SCENARIOS),
+        requests=4,
+        max_seconds=0.05,
+        recordings=60,
+    )
+    lines: list[str] = []
+    results = await run(opts, lines.append)
+
+    assert [r.scenario.name for r in results] == list(SCENARIOS)
+    for r in results:
+        assert r.identical, f"{r.scenario.name}: {r.mismatch}"
+        assert r.mismatch is None
+        assert r.ids > 0, f"{r.scenario.name}: empty answer"
+        for counts in (r.upstream_gateway, r.upstream_floor):
+            assert set(counts) == {"freeclimb", "kazoo", "signalwire"}
+            assert all(n >= 1 for n in counts.values()), counts
+        assert [c.concurrency for c in r.cells] == [1, 4]
+        for cell in r.cells:
+            for stats in (cell.gateway, cell.floor):
+                assert stats.requests >= cell.concurrency
+                assert stats.p50_ms > 0
+                assert stats.rps > 0
+    assert len(lines) == len(results) * 2
+
+    doc = json.loads(json.dumps(document(opts, results, ["--quick"])))
+    assert len(doc["results"]) == len(SCENARIOS)
+    assert all(run["ratio"]["p50"] > 0 for r in doc["results"] for run in r["runs"])
+    printed = table(results)
+    for scenario in SCENARIOS.values():
+        assert scenario.title in printed
+    assert "**NO**" not in printed

@@ -26,12 +26,12 @@ class GlobalId:
     native_id: str
 
     def encode(self) -> str:
-        raw = f"{self.type_name}:{self.provider}:{self.provider_account_id}:{self.native_id}"
-        return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+        return encode_id(self.type_name, self.provider, self.provider_account_id, self.native_id)
 
 
 def encode_id(type_name: str, provider: str, provider_account_id: str, native_id: str) -> str:
-    return GlobalId(type_name, provider, provider_account_id, native_id).encode()
+    raw = f"{type_name}:{provider}:{provider_account_id}:{native_id}"
+    return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
 
 
 def decode_id(value: str, *, expected: str | None = None) -> GlobalId:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from providers import registry
 from providers.base import ProviderBackend
@@ -22,6 +22,11 @@ class Source:
 
     settings: AccountSettings
     backend: ProviderBackend
+    #: Read once: backends may build a new ``Account`` on every access.
+    account: Account = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "account", self.backend.account)
 
     @property
     def name(self) -> str:
@@ -30,10 +35,6 @@ class Source:
     @property
     def provider(self) -> str:
         return self.settings.provider
-
-    @property
-    def account(self) -> Account:
-        return self.backend.account
 
     @property
     def global_id(self) -> str:

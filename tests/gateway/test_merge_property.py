@@ -21,7 +21,7 @@ from gateway.settings import AccountSettings
 from gateway.sources import Source
 from providers.config import ClientOptions
 from providers.errors import UnavailableError
-from providers.models import Page, PageRequest
+from providers.models import Account, Page, PageRequest
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -53,8 +53,17 @@ class FakeSource:
         return Page(tuple(self.items[start:end]), str(index + 1) if more else None)
 
 
+@dataclass(frozen=True)
+class NoBackend:
+    """Only what ``Source`` reads; the merge itself talks to ``FakeSource`` through fetch."""
+
+    account: Account
+
+
 def source_stub(name: str) -> Source:
-    return Source(AccountSettings(name, "fake", ClientOptions(), {}), backend=None)  # type: ignore[arg-type]
+    settings = AccountSettings(name, "fake", ClientOptions(), {})
+    backend = NoBackend(Account("fake", name, name, name))
+    return Source(settings, backend)  # type: ignore[arg-type]
 
 
 @st.composite

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web
@@ -18,13 +17,7 @@ from providers import registry
 from providers._sim import SimulatorServer
 
 from .app import create_app
-from .settings import AccountSettings, ServerSettings, Settings, from_mapping
-
-
-@dataclass
-class Demo:
-    simulators: list[SimulatorServer]
-    settings: Settings
+from .settings import ServerSettings, Settings, from_mapping
 
 
 @contextlib.asynccontextmanager
@@ -76,4 +69,4 @@ async def run_demo(host: str, port: int, seed: int) -> None:
             await runner.cleanup()
 
 
-__all__ = ["AccountSettings", "Demo", "demo_settings", "run_demo", "simulators_running"]
+__all__ = ["demo_settings", "run_demo", "simulators_running"]

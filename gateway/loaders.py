@@ -35,11 +35,6 @@ async def load(loader: DataLoader[K, V], key: K) -> V:
         raise
 
 
-async def load_many(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V | BaseException]:
-    results = await asyncio.gather(*(load(loader, k) for k in keys), return_exceptions=True)
-    return list(results)
-
-
 def _grouped(
     sources: Sources,
     fetch: Callable[[Source, list[Any]], Awaitable[Sequence[V]]],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from .errors import NotFoundError
@@ -34,12 +34,3 @@ async def none_if_missing(awaitable: Awaitable[V]) -> V | None:
         return await awaitable
     except NotFoundError:
         return None
-
-
-def first_n(items: Iterable[V], n: int) -> list[V]:
-    out: list[V] = []
-    for item in items:
-        if len(out) >= n:
-            break
-        out.append(item)
-    return out

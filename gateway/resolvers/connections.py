@@ -24,7 +24,6 @@ from gateway.paging import (
 from gateway.sources import Source
 from providers import models as m
 from providers.base import FILTER_FIELDS
-from providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext, Info
@@ -62,13 +61,6 @@ def source_of(ctx: GatewayContext, gid_provider: str, gid_account: str) -> Sourc
     if source is None or source not in ctx.visible_sources():
         raise InvalidIdError("ID refers to an account this gateway does not serve")
     return source
-
-
-async def load_node(loader: DataLoader[tuple[str, str], V], source_name: str, native_id: str) -> V:
-    try:
-        return await load(loader, (source_name, native_id))
-    except ProviderError as exc:
-        raise exc from None
 
 
 def page_size(ctx: GatewayContext, first: int | None) -> int:
@@ -275,10 +267,7 @@ async def child_recordings(
             raise InvalidCursorError("cursor was issued for a different connection")
         offset = payload["o"] + 1
     key: Hashable = (parent.account_name, parent, offset + count + 1)
-    try:
-        found = list(await load(loader, key))
-    except ProviderError as exc:
-        raise exc from None
+    found = list(await load(loader, key))
     window = found[offset : offset + count]
     return connection(
         window,

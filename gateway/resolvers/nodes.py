@@ -31,10 +31,7 @@ async def resolve_node(info: Info, raw_id: str) -> Any:
         "Conference": ctx.loaders.conference,
         "Recording": ctx.loaders.recording,
     }[gid.type_name]
-    try:
-        return await load(loader, (source.name, gid.native_id))
-    except ProviderError as exc:
-        raise exc from None
+    return await load(loader, (source.name, gid.native_id))
 
 
 async def resolve_nodes(info: Info, ids: list[str]) -> list[Any]:

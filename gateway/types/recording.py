@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.context import Info
+from gateway.loaders import load
 from gateway.media import media_url
 from gateway.resolvers import connections
 from providers import models as m
@@ -72,9 +73,7 @@ class Recording(Node):
     async def call(self, parent: strawberry.Parent[m.Recording], info: Info) -> CallT | None:
         if not parent.provider_call_id:
             return None
-        return await connections.load_node(
-            info.context.loaders.call, parent.account_name, parent.provider_call_id
-        )
+        return await load(info.context.loaders.call, (parent.account_name, parent.provider_call_id))
 
     @strawberry.field
     async def conference(
@@ -82,8 +81,9 @@ class Recording(Node):
     ) -> ConferenceT | None:
         if not parent.provider_conference_id:
             return None
-        return await connections.load_node(
-            info.context.loaders.conference, parent.account_name, parent.provider_conference_id
+        return await load(
+            info.context.loaders.conference,
+            (parent.account_name, parent.provider_conference_id),
         )
 
     @strawberry.field

@@ -21,13 +21,18 @@ from providers.errors import ProviderError
 from .errors import GatewayError
 
 
-def _run(coro: Coroutine[Any, Any, None]) -> None:
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when installed (the ``speed`` extra), asyncio's own loop otherwise."""
     try:
         import uvloop
-
-        uvloop.run(coro)
     except ImportError:
-        asyncio.run(coro)
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    with asyncio.Runner(loop_factory=_new_event_loop) as runner:
+        runner.run(coro)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -42,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     port = args.port if args.port is not None else settings.server.port
     app = create_app(settings)
     print(f"recording-gateway on http://{host}:{port}/graphql", flush=True)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_new_event_loop())
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -69,9 +69,16 @@ class SourceFailure:
 @dataclass(slots=True)
 class MergedPage(Generic[T]):
     items: list[T]
-    states: list[dict[str, Any]]
+    #: Source names, in the order of each snapshot's dumped positions.
+    names: tuple[str, ...]
+    #: Per item, every source's dumped position after that item was taken.
+    snapshots: list[tuple[Any, ...]]
     has_next: bool
     failures: list[SourceFailure] = field(default_factory=list)
+
+    def state(self, index: int) -> dict[str, Any]:
+        """The position vector a cursor after ``items[index]`` carries."""
+        return dict(zip(self.names, self.snapshots[index], strict=True))
 
 
 def fingerprint(kind: str, sources: Sequence[Source], args: Any) -> str:
@@ -150,7 +157,11 @@ async def merge(
         )
     )
     items: list[T] = []
-    states: list[dict[str, Any]] = []
+    # Only the source just taken from moves between two items (its offset, then its
+    # next head), so each snapshot re-dumps that one position and shares the rest.
+    dumped = {n: p.dump() for n, p in positions.items()}
+    snapshots: list[tuple[Any, ...]] = []
+    previous: str | None = None
     while len(items) < first:
         candidates = [(item, name) for name, item in heads.items() if item is not None]
         if not candidates:
@@ -163,11 +174,16 @@ async def merge(
         if pos.offset >= len(page.items):
             _advance(pos, page)
             pages.pop(name)
-        states.append({n: p.dump() for n, p in positions.items()})
+        if previous is not None:
+            dumped[previous] = positions[previous].dump()
+        dumped[name] = pos.dump()
+        snapshots.append(tuple(dumped.values()))
         heads[name] = await safe_head(by_name[name]) if len(items) < first else None
+        previous = name
     return MergedPage(
         items=items,
-        states=states,
+        names=tuple(dumped),
+        snapshots=snapshots,
         has_next=any(not p.done for p in positions.values()),
         failures=failures,
     )

@@ -28,7 +28,7 @@ from providers.base import FILTER_FIELDS
 if TYPE_CHECKING:
     from gateway.context import GatewayContext, Info
     from gateway.types.inputs import RecordingFilter
-    from gateway.types.pagination import Connection
+    from gateway.types.pagination import ConnectionValue
 
 log = logging.getLogger("gateway.resolvers")
 
@@ -103,7 +103,7 @@ async def _paged(
     args: Any,
     *,
     query: m.RecordingQuery | None = None,
-) -> Connection[Any]:
+) -> ConnectionValue[Any]:
     from gateway.types.pagination import connection
 
     ctx = info.context
@@ -141,10 +141,9 @@ async def _paged(
         sort_key=_recording_key if kind == "recordings" else _no_key,
         keep=query.matches if query is not None else _keep_all,
     )
-    states = merged.states
     return connection(
         merged.items,
-        lambda i: encode_cursor(ctx.cursors, fp, states[i]),
+        lambda i: encode_cursor(ctx.cursors, fp, merged.state(i)),
         has_next=merged.has_next,
         has_previous=after is not None,
         failures=_failures(merged.failures),

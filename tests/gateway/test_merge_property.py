@@ -114,7 +114,7 @@ async def test_paging_yields_every_item_once_in_order(
         seen.extend(result.items)
         if not result.has_next:
             break
-        state = result.states[-1] if result.items else {n: p.dump() for n, p in positions.items()}
+        state = result.state(-1) if result.items else {n: p.dump() for n, p in positions.items()}
         cursor = encode_cursor(codec, fp, state)
         positions = decode_cursor(codec, cursor, fp, stubs)
     else:
@@ -144,6 +144,33 @@ async def test_without_failures_the_pages_concatenate_in_global_order(
         if not result.has_next:
             break
         assert result.items, "a page with more to come must not be empty without failures"
-        positions = {n: Position.load(v) for n, v in result.states[-1].items()}
+        positions = {n: Position.load(v) for n, v in result.state(-1).items()}
     expected = sorted((i for s in sources for i in s.items), key=sort_key, reverse=True)
     assert seen == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(sources=datasets(), first=st.integers(1, 15), keep_odd=st.booleans())
+async def test_every_edge_cursor_resumes_right_after_its_item(
+    sources: list[FakeSource], first: int, keep_odd: bool
+) -> None:
+    """Not just the end cursor: the position snapshot of each item is exact."""
+    for s in sources:
+        s.failures.clear()
+    stubs = [source_stub(s.name) for s in sources]
+    by_name = {s.name: s for s in sources}
+
+    def keep(item: Item) -> bool:
+        return item.n % 2 == 1 or not keep_odd
+
+    async def fetch(stub: Source, request: PageRequest) -> Page[Item]:
+        return by_name[stub.name].page(request)
+
+    expected = sorted((i for s in sources for i in s.items if keep(i)), key=sort_key, reverse=True)
+    start = {s.name: Position(None, 10) for s in stubs}
+    result = await merge(stubs, start, first, fetch, sort_key=sort_key, keep=keep)
+    assert result.items == expected[:first]
+    for index in range(len(result.items)):
+        resumed = {n: Position.load(v) for n, v in result.state(index).items()}
+        rest = await merge(stubs, resumed, len(expected), fetch, sort_key=sort_key, keep=keep)
+        assert rest.items == expected[index + 1 :]

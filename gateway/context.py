@@ -25,6 +25,11 @@ class GatewayContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Per source, which filter fields the vendor applied and which the gateway did.
     filter_pushdown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: What connection nodes select, per place in the document (``resolvers.prefetch``).
+    selections: dict[Any, Any] = field(default_factory=dict)
+    #: The operation's graphql-core ``VariableValues`` (Strawberry's ``Info`` has only the
+    #: coerced dict), set by ``gateway.execution``; ``None`` under another executor.
+    variables: Any = None
 
     @classmethod
     def create(

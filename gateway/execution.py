@@ -51,6 +51,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from .context import GatewayContext
 from .ids import encode_id
 
 __all__ = ["FastExecutionContext"]
@@ -217,6 +218,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._fast_direct_ok = not getattr(strawberry_schema, "exception_handlers", ())
         # account_name -> (provider, provider account id), filled as ids are computed.
         self._fast_accounts: dict[str, tuple[str, str]] = {}
+        if isinstance(self.context_value, GatewayContext):
+            self.context_value.variables = self.variable_values
 
     def execute_fields(
         self,

@@ -80,17 +80,18 @@ class Faults:
     """What goes wrong, and when.
 
     ``latency`` (seconds) delays every request. ``outage`` applies one fault to every
-    request until cleared; ``queue`` holds one-shot faults for the next requests.
+    request until cleared; ``queue`` holds one-shot faults for the next requests, where
+    ``None`` lets one request through (to fail a later step of a sequence).
     ``retry_after`` is sent with 429s; ``hang_seconds`` is how long a HANG stalls.
     """
 
     latency: float = 0.0
     outage: FaultKind | None = None
-    queue: list[FaultKind] = field(default_factory=list)
+    queue: list[FaultKind | None] = field(default_factory=list)
     retry_after: float = 1.0
     hang_seconds: float = 30.0
 
-    def inject(self, *kinds: FaultKind) -> None:
+    def inject(self, *kinds: FaultKind | None) -> None:
         self.queue.extend(kinds)
 
     def reset(self) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Hashable, Sequence
 from datetime import UTC, datetime
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from gateway.errors import InvalidArgumentError, InvalidCursorError, InvalidIdError
 from gateway.ids import decode_id, encode_id
-from gateway.loaders import load
+from gateway.loaders import load_now
 from gateway.paging import (
     Position,
     decode_cursor,
@@ -24,6 +25,8 @@ from gateway.paging import (
 from gateway.sources import Source
 from providers import models as m
 from providers.base import FILTER_FIELDS
+
+from . import prefetch
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext, Info
@@ -141,6 +144,9 @@ async def _paged(
         sort_key=_recording_key if kind == "recordings" else _no_key,
         keep=query.matches if query is not None else _keep_all,
     )
+    pending = prefetch.children(info, merged.items)
+    if pending is not None:
+        await pending
     return connection(
         merged.items,
         lambda i: encode_cursor(ctx.cursors, fp, merged.state(i)),
@@ -239,40 +245,85 @@ def recording_query(
     return query, sources, args
 
 
-async def child_recordings(
+def children_key(parent: m.Call | m.Conference, count: int, offset: int) -> Hashable:
+    """The loader key of a child page: one more than asked, to tell whether more follow."""
+    return (parent.account_name, parent, offset + count + 1)
+
+
+def child_recordings(
     info: Info,
     loader: DataLoader[Any, Any],
     parent: m.Call | m.Conference,
     first: int | None,
     after: str | None,
-) -> Any:
-    """A call's or conference's recordings: small lists, paged by offset."""
-    from gateway.types.pagination import connection
+) -> ConnectionValue[m.Recording] | Awaitable[ConnectionValue[m.Recording]]:
+    """A call's or conference's recordings: small lists, paged by offset.
 
+    Synchronous when the parent page prefetched them (see :mod:`.prefetch`).
+    """
     ctx = info.context
     count = page_size(ctx, first)
-    native_id = (
-        parent.provider_call_id if isinstance(parent, m.Call) else parent.provider_conference_id
-    )
-    fp = fingerprint(
-        "children", [ctx.source(parent.account_name)], [type(parent).__name__, native_id]
-    )
     offset = 0
     if after is not None:
         payload = ctx.cursors.decode(after)
         if not (
-            isinstance(payload, dict) and payload.get("f") == fp and _is_count(payload.get("o"))
+            isinstance(payload, dict)
+            and payload.get("f") == _child_fingerprint(ctx, parent)
+            and _is_count(payload.get("o"))
         ):
             raise InvalidCursorError("cursor was issued for a different connection")
         offset = payload["o"] + 1
-    key: Hashable = (parent.account_name, parent, offset + count + 1)
-    found = list(await load(loader, key))
-    window = found[offset : offset + count]
+    found = load_now(loader, children_key(parent, count, offset))
+    if isawaitable(found):
+        return _child_page_later(info, parent, found, offset, count)
+    return _child_page(info, parent, found, offset, count)
+
+
+async def _child_page_later(
+    info: Info,
+    parent: m.Call | m.Conference,
+    found: Awaitable[Sequence[m.Recording]],
+    offset: int,
+    count: int,
+) -> ConnectionValue[m.Recording]:
+    page = _child_page(info, parent, await found, offset, count)
+    pending = prefetch.children(info, page.nodes)
+    if pending is not None:
+        await pending
+    return page
+
+
+def _child_page(
+    info: Info,
+    parent: m.Call | m.Conference,
+    found: Sequence[m.Recording],
+    offset: int,
+    count: int,
+) -> ConnectionValue[m.Recording]:
+    from gateway.types.pagination import connection
+
+    ctx = info.context
+    fp: list[str] = []
+
+    def cursor_of(i: int) -> str:
+        if not fp:
+            fp.append(_child_fingerprint(ctx, parent))
+        return ctx.cursors.encode({"f": fp[0], "o": offset + i})
+
     return connection(
-        window,
-        lambda i: ctx.cursors.encode({"f": fp, "o": offset + i}),
+        found[offset : offset + count],
+        cursor_of,
         has_next=len(found) > offset + count,
         has_previous=offset > 0,
+    )
+
+
+def _child_fingerprint(ctx: GatewayContext, parent: m.Call | m.Conference) -> str:
+    native_id = (
+        parent.provider_call_id if isinstance(parent, m.Call) else parent.provider_conference_id
+    )
+    return fingerprint(
+        "children", [ctx.source(parent.account_name)], [type(parent).__name__, native_id]
     )
 
 

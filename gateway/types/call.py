@@ -40,14 +40,14 @@ class Call(Node):
         return info.context.source(parent.account_name).account
 
     @strawberry.field
-    async def recordings(
+    def recordings(
         self,
         parent: strawberry.Parent[m.Call],
         info: Info,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RecordingT]:
-        return await connections.child_recordings(
+        return connections.child_recordings(
             info, info.context.loaders.call_recordings, parent, first, after
         )
 

@@ -38,14 +38,14 @@ class Conference(Node):
         return info.context.source(parent.account_name).account
 
     @strawberry.field
-    async def recordings(
+    def recordings(
         self,
         parent: strawberry.Parent[m.Conference],
         info: Info,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RecordingT]:
-        return await connections.child_recordings(
+        return connections.child_recordings(
             info, info.context.loaders.conference_recordings, parent, first, after
         )
 

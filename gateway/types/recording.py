@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.context import Info
-from gateway.loaders import load
+from gateway.loaders import load_now
 from gateway.media import media_url
 from gateway.resolvers import connections
 from providers import models as m
@@ -69,19 +69,19 @@ class Recording(Node):
     def account(self, parent: strawberry.Parent[m.Recording], info: Info) -> AccountT:
         return info.context.source(parent.account_name).account
 
+    # Sync resolvers that may return an awaitable: no coroutine per recording when the
+    # page prefetched its calls and conferences (``gateway.resolvers.prefetch``).
     @strawberry.field
-    async def call(self, parent: strawberry.Parent[m.Recording], info: Info) -> CallT | None:
+    def call(self, parent: strawberry.Parent[m.Recording], info: Info) -> CallT | None:
         if not parent.provider_call_id:
             return None
-        return await load(info.context.loaders.call, (parent.account_name, parent.provider_call_id))
+        return load_now(info.context.loaders.call, (parent.account_name, parent.provider_call_id))
 
     @strawberry.field
-    async def conference(
-        self, parent: strawberry.Parent[m.Recording], info: Info
-    ) -> ConferenceT | None:
+    def conference(self, parent: strawberry.Parent[m.Recording], info: Info) -> ConferenceT | None:
         if not parent.provider_conference_id:
             return None
-        return await load(
+        return load_now(
             info.context.loaders.conference,
             (parent.account_name, parent.provider_conference_id),
         )

@@ -1,0 +1,131 @@
+"""Children of a listed page (``recordings { call }``, ``calls { recordings }``) are
+loaded once for the whole page, and a child that fails fails alone, with its own error."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from strawberry.dataloader import DataLoader
+
+from gateway.context import GatewayContext
+from gateway.cursors import CursorCodec
+from gateway.demo import demo_settings, simulators_running
+from gateway.loaders import load_now
+from gateway.schema import build_schema
+from gateway.settings import ServerSettings
+from gateway.sources import Sources
+from providers._sim import FaultKind
+from tests.conftest import ANCHOR
+from tests.gateway.conftest import Gateway
+
+
+async def _account_id(gateway: Gateway, provider: str) -> str:
+    body = await gateway.query("{ accounts { id provider } }")
+    (account_id,) = [a["id"] for a in body["data"]["accounts"] if a["provider"] == provider]
+    return str(account_id)
+
+
+async def test_a_failing_child_load_is_an_upstream_error_at_each_path(gateway: Gateway) -> None:
+    """The listing answers, then every call lookup is refused: each selection of ``call``
+    (two aliases per recording) carries the upstream error, never an internal one."""
+    account = await _account_id(gateway, "SIGNALWIRE")
+    faults = gateway.simulators["signalwire"].simulator.faults
+    faults.inject(None)
+    faults.outage = FaultKind.BAD_AUTH
+    body = await gateway.query(
+        """query($id: ID!) { account(id: $id) { recordings(first: 5) {
+            nodes { id a: call { id } b: call { from } } } } }""",
+        {"id": account},
+    )
+    faults.reset()
+    errors = body["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"UPSTREAM_AUTH_FAILED"}, errors
+    at = {(e["path"][3], e["path"][4]) for e in errors}
+    failed = {index for index, _ in at}
+    assert failed, "some recordings of the page have a call"
+    assert at == {(index, alias) for index in failed for alias in ("a", "b")}
+    nodes = body["data"]["account"]["recordings"]["nodes"]
+    assert all(nodes[i]["a"] is None and nodes[i]["b"] is None for i in failed)
+
+
+async def _count(gateway: Gateway, query: str, variables: dict[str, Any] | None = None) -> int:
+    await gateway.query("{ accounts { calls(first: 1) { nodes { id } } } }")  # auth warm-up
+    gateway.reset_logs()
+    body = await gateway.query(query, variables)
+    assert "errors" not in body, body
+    return sum(gateway.upstream_requests().values())
+
+
+SKIPPABLE = """query($skip: Boolean!) { recordings(first: 30) {
+    nodes { id call @skip(if: $skip) { id } } } }"""
+
+
+async def test_a_skipped_child_is_not_loaded(gateway: Gateway) -> None:
+    listing = await _count(gateway, "{ recordings(first: 30) { nodes { id } } }")
+    assert await _count(gateway, SKIPPABLE, {"skip": True}) == listing
+    assert await _count(gateway, SKIPPABLE, {"skip": False}) > listing
+
+
+@pytest.fixture
+async def sources() -> AsyncIterator[Sources]:
+    async with simulators_running(11, recordings=40, anchor=ANCHOR) as servers:
+        settings = demo_settings(servers, ServerSettings(host="127.0.0.1", port=0))
+        built = Sources.build(settings.accounts)
+        try:
+            yield built
+        finally:
+            await built.aclose()
+
+
+async def _selections(sources: Sources, query: str, variables: dict[str, Any]) -> set[Any]:
+    """Execute ``query`` and return what the prefetch analysis saw on connection nodes."""
+    context = GatewayContext.create(sources, ServerSettings(), CursorCodec(b"k" * 32))
+    result = await build_schema().execute(query, variable_values=variables, context_value=context)
+    assert result.errors is None, result.errors
+    return {
+        (name, tuple(sorted(args.items())))
+        for selected in context.selections.values()
+        for name, args in selected
+    }
+
+
+async def test_the_analysis_sees_through_fragments_aliases_and_variables(
+    sources: Sources,
+) -> None:
+    query = """query($n: Int, $no: Boolean!) {
+        recordings(first: 5) { edges { node { ...R } } nodes { c2: call { from } } }
+        accounts { calls(first: 3) { ... on CallConnection { nodes {
+            recordings(first: $n) { nodes { id } }
+            skipped: recordings(first: 7) @include(if: $no) { nodes { id } } } } } }
+    }
+    fragment R on Recording { id c1: call { id } conference { name } }"""
+    seen = await _selections(sources, query, {"n": 4, "no": False})
+    assert ("call", ()) in seen
+    assert ("conference", ()) in seen
+    assert ("recordings", (("after", None), ("first", 4))) in seen
+    assert ("recordings", (("after", None), ("first", 7))) not in seen
+    assert not any(name == "id" for name, _ in seen)
+
+
+async def test_load_now_answers_without_awaiting_once_loaded() -> None:
+    calls: list[list[str]] = []
+
+    async def batch(keys: list[str]) -> list[Any]:
+        calls.append(keys)
+        return [ValueError(k) if k.startswith("bad") else k.upper() for k in keys]
+
+    loader: DataLoader[str, Any] = DataLoader(batch)
+    pending = load_now(loader, "a")
+    assert inspect.isawaitable(pending)
+    assert await pending == "A"
+    assert load_now(loader, "a") == "A"  # loaded: a value, not an awaitable
+    await asyncio.gather(loader.load("bad"), return_exceptions=True)
+    with pytest.raises(ValueError, match="bad"):
+        load_now(loader, "bad")
+    with pytest.raises(ValueError, match="bad"):
+        await load_now(loader, "bad")  # evicted: asked again
+    assert calls == [["a"], ["bad"], ["bad"]]

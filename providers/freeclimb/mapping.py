@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from providers._coerce import number
+from providers._dates import rfc1123_utc
 from providers.models import Call, Conference, Recording, RecordingStatus
 
 PROVIDER = "freeclimb"
@@ -76,6 +77,16 @@ def text(value: Any) -> str | None:
 
 def parse_rfc1123(value: Any) -> datetime | None:
     """``Mon, 10 Jun 2024 16:00:00 GMT`` -> aware UTC datetime."""
+    if type(value) is str:
+        # What FreeClimb sends; everything else takes the general path below.
+        parsed = rfc1123_utc(value)
+        if parsed is not None:
+            return parsed
+    return _parse_rfc1123_slow(value)
+
+
+def _parse_rfc1123_slow(value: Any) -> datetime | None:
+    """The general :func:`parse_rfc1123` (and the reference its fast path is tested to)."""
     if not text(value):
         return None
     try:
@@ -89,12 +100,28 @@ def parse_rfc1123(value: Any) -> datetime | None:
 
 def parse_iso(value: Any) -> datetime | None:
     """``2024-06-10T16:00:00.412Z`` -> aware UTC datetime."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        # FreeClimb's "Z" comes back as datetime.UTC itself: nothing to convert.
+        return parsed if parsed.tzinfo is UTC else _to_utc(parsed)
+    return _parse_iso_slow(value)
+
+
+def _parse_iso_slow(value: Any) -> datetime | None:
+    """The general :func:`parse_iso` (and the reference its fast path is tested to)."""
     if not text(value):
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
+    return _to_utc(parsed)
+
+
+def _to_utc(parsed: datetime) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

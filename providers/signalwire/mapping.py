@@ -15,6 +15,7 @@ from typing import Any
 
 from providers._coerce import number as to_float
 from providers._coerce import whole_number as to_int
+from providers._dates import rfc1123_utc
 from providers.models import Call, Conference, Money, Recording, RecordingStatus
 
 from .wire import CallWire, ConferenceWire, RecordingWire
@@ -81,6 +82,16 @@ _LONG_MONTH = re.compile(r"\b(Sept|June|July)\b")
 
 def parse_date(value: Any) -> datetime | None:
     """RFC 2822 (``Mon, 10 Jun 2024 16:00:00 +0000``) or ISO 8601 -> aware UTC datetime."""
+    if type(value) is str:
+        # What SignalWire sends; everything else takes the general path below.
+        parsed = rfc1123_utc(value)
+        if parsed is not None:
+            return parsed
+    return _parse_date_slow(value)
+
+
+def _parse_date_slow(value: Any) -> datetime | None:
+    """The general :func:`parse_date` (and the reference its fast path is tested to)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _LONG_MONTH.sub(lambda m: m.group(1)[:3], value.strip())

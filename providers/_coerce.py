@@ -9,6 +9,11 @@ from typing import Any
 
 def number(value: Any) -> float | None:
     """An int, float or numeric string as a finite float; anything else is ``None``."""
+    kind = type(value)
+    if kind is int:  # the common case first; bool is not an int here
+        return float(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

@@ -9,6 +9,7 @@ counts too, and an exception counts as a result.
 from __future__ import annotations
 
 import email.utils
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -16,7 +17,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from providers._coerce import number
 from providers.freeclimb import mapping as freeclimb
+from providers.kazoo import mapping as kazoo
 from providers.signalwire import mapping as signalwire
 
 
@@ -164,3 +167,56 @@ def test_freeclimb_dates_one_edit_away(moment: datetime, data: st.DataObject) ->
 def test_freeclimb_dates_anything(value: Any) -> None:
     same(freeclimb.parse_rfc1123, freeclimb._parse_rfc1123_slow, value)
     same(freeclimb.parse_iso, freeclimb._parse_iso_slow, value)
+
+
+# -- Kazoo: Gregorian seconds --------------------------------------------------------------
+
+gregorian = st.integers(kazoo.GREGORIAN_OFFSET - 10, kazoo.GREGORIAN_OFFSET + 2 * 10**11)
+
+
+@given(st.one_of(gregorian, gregorian.map(str), gregorian.map(float), st.integers()))
+@example(63915967751)
+@example("63915967751")
+@example(" 63915967751")
+@example("063915967751")
+@example("63_915_967_751")
+@example(kazoo.GREGORIAN_OFFSET - 1)
+@example(kazoo.GREGORIAN_OFFSET)
+@example(kazoo.GREGORIAN_OFFSET + 253402300799)  # 9999-12-31T23:59:59
+@example(kazoo.GREGORIAN_OFFSET + 253402300800)  # one second past datetime.max
+@example(10**40)
+@example(True)
+def test_kazoo_gregorian_seconds(value: Any) -> None:
+    same(kazoo.from_gregorian, kazoo._from_gregorian_slow, value)
+
+
+@given(anything)
+def test_kazoo_gregorian_anything(value: Any) -> None:
+    same(kazoo.from_gregorian, kazoo._from_gregorian_slow, value)
+
+
+# -- Lenient numbers -----------------------------------------------------------------------
+
+
+def number_before(value: Any) -> float | None:
+    """``providers._coerce.number`` before its int/float fast path."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            result = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+@given(st.one_of(anything, st.booleans(), st.integers().map(str), st.floats().map(str)))
+@example(2**1100)
+@example(math.inf)
+@example(math.nan)
+def test_number_fast_path(value: Any) -> None:
+    same(number, number_before, value)

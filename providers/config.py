@@ -51,7 +51,9 @@ class ClientOptions:
     backoff_base: float = 0.05
     max_retry_after: float = 5.0
     max_connections: int = 32
-    max_concurrency: int = 8
+    #: Concurrent requests of one batch (per-id reads, Kazoo windows). Vendors meter
+    #: requests, not concurrency, so the pool size is the natural bound.
+    max_concurrency: int = 32
 
 
 def secret_fields(config_class: type[Any]) -> frozenset[str]:

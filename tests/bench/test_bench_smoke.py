@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from bench.phases import measure
+from bench.phases import table as phases_table
 from bench.report import document, table
 from bench.run import Options, run
 from bench.scenarios import SCENARIOS
@@ -45,3 +47,13 @@ async def test_quick_run_produces_results_and_gateway_matches_floor() -> None:
     for scenario in SCENARIOS.values():
         assert scenario.title in printed
     assert "**NO**" not in printed
+
+
+async def test_phases_cover_every_scenario_and_add_up() -> None:
+    rows = await measure(runs=2, recordings=30)
+    assert [title for title, *_ in rows] == [s.title for s in SCENARIOS.values()]
+    for _, cold, parse, validate, operation in rows:
+        assert 0 < parse + validate < operation
+        assert cold > 0
+    printed = phases_table(rows)
+    assert printed.count("\n") == len(rows) + 1

@@ -125,20 +125,30 @@ async def merge(
     failures: list[SourceFailure] = []
     by_name = {s.name: s for s in sources}
 
+    def head_in_page(name: str) -> T | None:
+        """The next kept item of the page in hand, or None when it has to be fetched."""
+        pos, page = positions[name], pages.get(name)
+        if page is None:
+            return None
+        page_items = page.items
+        while pos.offset < len(page_items):
+            item = page_items[pos.offset]
+            if keep(item):
+                return item
+            pos.offset += 1
+        _advance(pos, page)
+        del pages[name]
+        return None
+
     async def head(source: Source) -> T | None:
         pos = positions[source.name]
         while not pos.done:
-            page = pages.get(source.name)
-            if page is None:
-                page = await fetch(source, PageRequest(pos.size, pos.token))
-                pages[source.name] = page
-            while pos.offset < len(page.items):
-                item = page.items[pos.offset]
-                if keep(item):
-                    return item
-                pos.offset += 1
-            _advance(pos, page)
-            pages.pop(source.name, None)
+            found = head_in_page(source.name)
+            if found is not None:
+                return found
+            if pos.done:
+                break
+            pages[source.name] = await fetch(source, PageRequest(pos.size, pos.token))
         return None
 
     async def safe_head(source: Source) -> T | None:
@@ -149,37 +159,42 @@ async def merge(
             return None
 
     active = [s for s in sources if not positions[s.name].done]
-    heads = dict(
-        zip(
-            (s.name for s in active),
-            await asyncio.gather(*(safe_head(s) for s in active)),
-            strict=True,
-        )
-    )
+    found = await asyncio.gather(*(safe_head(s) for s in active))
+    # name -> (sort key, item) of each source's next item; a source leaves when empty.
+    heads = {
+        s.name: (sort_key(item), item)
+        for s, item in zip(active, found, strict=True)
+        if item is not None
+    }
     items: list[T] = []
     # Only the source just taken from moves between two items (its offset, then its
     # next head), so each snapshot re-dumps that one position and shares the rest.
     dumped = {n: p.dump() for n, p in positions.items()}
     snapshots: list[tuple[Any, ...]] = []
     previous: str | None = None
-    while len(items) < first:
-        candidates = [(item, name) for name, item in heads.items() if item is not None]
-        if not candidates:
-            break
-        item, name = max(candidates, key=lambda pair: sort_key(pair[0]))
-        items.append(item)
+    while heads and len(items) < first:
+        name = max(heads, key=lambda n: heads[n][0])
+        items.append(heads[name][1])
         pos = positions[name]
         pos.offset += 1
         page = pages[name]
         if pos.offset >= len(page.items):
             _advance(pos, page)
-            pages.pop(name)
+            del pages[name]
         if previous is not None:
             dumped[previous] = positions[previous].dump()
         dumped[name] = pos.dump()
         snapshots.append(tuple(dumped.values()))
-        heads[name] = await safe_head(by_name[name]) if len(items) < first else None
         previous = name
+        if len(items) == first:
+            break
+        item = head_in_page(name)
+        if item is None:
+            item = await safe_head(by_name[name])
+        if item is None:
+            del heads[name]
+        else:
+            heads[name] = (sort_key(item), item)
     return MergedPage(
         items=items,
         names=tuple(dumped),

@@ -11,10 +11,9 @@ from __future__ import annotations
 import email.utils
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
-from providers._coerce import number
+from providers._coerce import Leftovers, number
 from providers._dates import rfc1123_utc
 from providers.models import Call, Conference, Recording, RecordingStatus
 
@@ -132,10 +131,6 @@ def when(raw: Mapping[str, Any], key: str) -> datetime | None:
     return parse_iso(raw.get(key + "ISO")) or parse_rfc1123(raw.get(key))
 
 
-def _extra(raw: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
-    return MappingProxyType({k: v for k, v in raw.items() if k not in known})
-
-
 def to_recording(raw: Mapping[str, Any], account_name: str) -> Recording | None:
     """``None`` when the item has no id or no creation date (nothing to point at)."""
     recording_id = text(raw.get("recordingId"))
@@ -158,7 +153,7 @@ def to_recording(raw: Mapping[str, Any], account_name: str) -> Recording | None:
         source="conference" if conference_id else "call" if call_id else None,
         mime_type=text(raw.get("mimeType")) or "audio/wav",
         updated_at=when(raw, "dateUpdated"),
-        extra=_extra(raw, _RECORDING_KEYS),
+        extra=Leftovers(raw, _RECORDING_KEYS),
     )
 
 
@@ -178,7 +173,7 @@ def to_call(raw: Mapping[str, Any], account_name: str) -> Call | None:
         end_time=when(raw, "endTime"),
         duration_seconds=number(raw.get("duration")),
         parent_call_id=text(raw.get("parentCallId")),
-        extra=_extra(raw, _CALL_KEYS),
+        extra=Leftovers(raw, _CALL_KEYS),
     )
 
 
@@ -194,5 +189,5 @@ def to_conference(raw: Mapping[str, Any], account_name: str) -> Conference | Non
         status=text(raw.get("status")),
         created_at=when(raw, "dateCreated"),
         updated_at=when(raw, "dateUpdated"),
-        extra=_extra(raw, _CONFERENCE_KEYS),
+        extra=Leftovers(raw, _CONFERENCE_KEYS),
     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from providers._coerce import number
+from providers._coerce import Leftovers, number
 from providers.models import Call, Conference, Recording, RecordingStatus
 
 from .client import PROVIDER
@@ -57,13 +57,20 @@ def text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _extra(doc: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key in used or key.startswith("pvt_") or key in ("_id", "_rev", "auth_token"):
-            continue
-        out[key] = _redact_url(value) if key == "url" else value
-    return out
+#: Never in ``extra``, whatever the mapper: CouchDB internals and credentials.
+_HIDDEN = frozenset({"_id", "_rev", "auth_token"})
+
+
+class _Leftovers(Leftovers):
+    """Also hides CouchDB's ``pvt_*`` fields, and strips credentials from ``url`` on read."""
+
+    __slots__ = ()
+
+    def _hides(self, key: object) -> bool:
+        return key in self._hidden or (isinstance(key, str) and key.startswith("pvt_"))
+
+    def _reveal(self, key: str, value: Any) -> Any:
+        return _redact_url(value) if key == "url" else value
 
 
 def _redact_url(value: Any) -> Any:
@@ -77,7 +84,7 @@ def _redact_url(value: Any) -> Any:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-_RECORDING_USED = {
+_RECORDING_HIDDEN = _HIDDEN | {
     "id",
     "cdr_id",
     "start",
@@ -121,7 +128,7 @@ def recording(doc: RecordingDoc | Mapping[str, Any], account_name: str) -> Recor
         mime_type=mime,
         start_time=start,
         end_time=end,
-        extra=_extra(raw, _RECORDING_USED),
+        extra=_Leftovers(raw, _RECORDING_HIDDEN),
     )
 
 
@@ -133,7 +140,7 @@ def _month_of(prefixed_id: str) -> datetime:
         return _EPOCH
 
 
-_CDR_USED = {
+_CDR_HIDDEN = _HIDDEN | {
     "id",
     "caller_id_number",
     "callee_id_number",
@@ -142,6 +149,7 @@ _CDR_USED = {
     "duration_seconds",
     "timestamp",
 }
+_CONFERENCE_HIDDEN = _HIDDEN | {"id", "name", "bridge_password"}
 
 
 def call_from_row(row: CdrRow | Mapping[str, Any], account_name: str) -> Call:
@@ -190,7 +198,7 @@ def _call(
         start_time=start,
         end_time=end,
         duration_seconds=duration,
-        extra=_extra(raw, _CDR_USED),
+        extra=_Leftovers(raw, _CDR_HIDDEN),
     )
 
 
@@ -218,7 +226,7 @@ def conference(doc: ConferenceDoc | Mapping[str, Any], account_name: str) -> Con
 def _conference_extra(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Conference docs hold access secrets (``bridge_password``, member/moderator
     ``pins``): they never leave the backend."""
-    out = _extra(raw, {"id", "name", "bridge_password"})
+    out = dict(_Leftovers(raw, _CONFERENCE_HIDDEN))
     for role in ("member", "moderator"):
         value = out.get(role)
         if isinstance(value, dict):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from providers._coerce import Leftovers
 from providers._coerce import number as to_float
 from providers._coerce import whole_number as to_int
 from providers._dates import rfc1123_utc
@@ -76,6 +77,10 @@ _CALL_KEYS = frozenset(
 )
 _CONFERENCE_KEYS = frozenset({"sid", "friendly_name", "status", "date_created", "date_updated"})
 _SECRET_KEYS = frozenset({"auth_token", "signing_key", "api_token", "password"})
+_RECORDING_HIDDEN = _RECORDING_KEYS | _SECRET_KEYS
+_CALL_HIDDEN = _CALL_KEYS | {"parent_call_sid"} | _SECRET_KEYS
+_CONFERENCE_HIDDEN = _CONFERENCE_KEYS | _SECRET_KEYS
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 _LONG_MONTH = re.compile(r"\b(Sept|June|July)\b")
 
@@ -113,6 +118,8 @@ def format_date(value: datetime) -> str:
 
 
 def to_str(value: Any) -> str | None:
+    if type(value) is str:
+        return value or None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -147,38 +154,38 @@ def _price(amount: Any, unit: Any) -> Money | None:
     return Money(value, unit if isinstance(unit, str) and unit else "USD")
 
 
-def _extra(wire: Mapping[str, Any], mapped: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in wire.items() if k not in mapped and k not in _SECRET_KEYS}
-
-
 def to_recording(wire: RecordingWire, account_name: str) -> Recording:
     raw: Mapping[str, Any] = wire
-    created = parse_date(raw.get("date_created")) or parse_date(raw.get("start_time"))
-    if created is None:
-        created = datetime.fromtimestamp(0, UTC)
-    extra = _extra(raw, _RECORDING_KEYS)
-    extra["status"] = raw.get("status")
+    start_text = raw.get("start_time")
+    start = parse_date(start_text)
+    created_text = raw.get("date_created")
+    # Usually the very same string as start_time.
+    created = start if created_text == start_text else parse_date(created_text)
+    status = raw.get("status")
     source = raw.get("source")
-    if isinstance(source, str) and recording_source(source) != source:
-        extra["vendor_source"] = source
+    canonical_source = recording_source(source)
+    if canonical_source != source and isinstance(source, str):
+        tail = {"status": status, "vendor_source": source}
+    else:
+        tail = {"status": status}
     return Recording(
         provider=PROVIDER,
         account_name=account_name,
         provider_recording_id=str(raw.get("sid")),
-        created_at=created,
-        status=recording_status(raw.get("status")),
+        created_at=created or start or _EPOCH,
+        status=recording_status(status),
         provider_call_id=to_str(raw.get("call_sid")),
         provider_conference_id=to_str(raw.get("conference_sid")),
         duration_seconds=to_float(raw.get("duration")),
         channels=to_int(raw.get("channels")) or to_int(raw.get("channel")),
-        source=recording_source(source),
+        source=canonical_source,
         mime_type=MEDIA_TYPE,
         updated_at=parse_date(raw.get("date_updated")),
-        start_time=parse_date(raw.get("start_time")),
+        start_time=start,
         end_time=parse_date(raw.get("end_time")),
         price=_price(raw.get("price"), raw.get("price_unit")),
         error_code=to_str(raw.get("error_code")),
-        extra=extra,
+        extra=Leftovers(raw, _RECORDING_HIDDEN, tail),
     )
 
 
@@ -196,7 +203,7 @@ def to_call(wire: CallWire, account_name: str) -> Call:
         end_time=parse_date(raw.get("end_time")),
         duration_seconds=to_float(raw.get("duration")),
         parent_call_id=to_str(raw.get("parent_call_sid")),
-        extra=_extra(raw, _CALL_KEYS | {"parent_call_sid"}),
+        extra=Leftovers(raw, _CALL_HIDDEN),
     )
 
 
@@ -210,5 +217,5 @@ def to_conference(wire: ConferenceWire, account_name: str) -> Conference:
         status=to_str(raw.get("status")),
         created_at=parse_date(raw.get("date_created")),
         updated_at=parse_date(raw.get("date_updated")),
-        extra=_extra(raw, _CONFERENCE_KEYS),
+        extra=Leftovers(raw, _CONFERENCE_HIDDEN),
     )

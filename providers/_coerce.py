@@ -32,6 +32,8 @@ def number(value: Any) -> float | None:
 
 def whole_number(value: Any) -> int | None:
     """As :func:`number`, but only whole values (``"2"``, ``2.0``) as ``int``."""
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) < 16:
+        return int(value)  # what the float route gives: 15 digits are exact in a float
     result = number(value)
     return None if result is None or result != int(result) else int(result)
 

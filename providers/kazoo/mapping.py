@@ -223,12 +223,12 @@ def conference(doc: ConferenceDoc | Mapping[str, Any], account_name: str) -> Con
     )
 
 
-def _conference_extra(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _conference_extra(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     """Conference docs hold access secrets (``bridge_password``, member/moderator
     ``pins``): they never leave the backend."""
-    out = dict(_Leftovers(raw, _CONFERENCE_HIDDEN))
+    without_pins: dict[str, Any] = {}
     for role in ("member", "moderator"):
-        value = out.get(role)
+        value = raw.get(role)
         if isinstance(value, dict):
-            out[role] = {k: v for k, v in value.items() if k != "pins"}
-    return out
+            without_pins[role] = {k: v for k, v in value.items() if k != "pins"}
+    return _Leftovers(raw, _CONFERENCE_HIDDEN, without_pins)

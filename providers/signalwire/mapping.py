@@ -132,6 +132,8 @@ def to_str(value: Any) -> str | None:
 def recording_status(raw: Any) -> RecordingStatus:
     """Unknown statuses become PROCESSING (not final, not failed); the raw value stays in
     ``extra["status"]``."""
+    if type(raw) is str and raw in STATUSES:
+        return STATUSES[raw]
     if isinstance(raw, str):
         return STATUSES.get(raw.strip().lower(), RecordingStatus.PROCESSING)
     return RecordingStatus.PROCESSING

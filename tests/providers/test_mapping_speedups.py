@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from providers._coerce import number
+from providers._coerce import number, whole_number
 from providers.freeclimb import mapping as freeclimb
 from providers.kazoo import mapping as kazoo
 from providers.signalwire import mapping as signalwire
@@ -220,3 +220,25 @@ def number_before(value: Any) -> float | None:
 @example(math.nan)
 def test_number_fast_path(value: Any) -> None:
     same(number, number_before, value)
+
+
+def whole_number_before(value: Any) -> int | None:
+    result = number_before(value)
+    return None if result is None or result != int(result) else int(result)
+
+
+@given(
+    st.one_of(
+        anything,
+        st.integers(0, 10**17).map(str),
+        st.integers(0, 10**17).map(lambda n: f"{n:020d}"),
+        st.floats().map(str),
+    )
+)
+@example("2")
+@example("0002")
+@example("٢")
+@example("9007199254740993")
+@example(" 2")
+def test_whole_number_fast_path(value: Any) -> None:
+    same(whole_number, whole_number_before, value)

@@ -17,10 +17,10 @@ from datetime import datetime
 #: ``email.utils`` reads ``0050`` as 2050; hours, minutes and seconds are range-checked
 #: here so that ``datetime.fromisoformat`` never sees what it might read differently
 #: (``24:00``, a leap second) than ``datetime()`` does.
-_RFC1123_UTC = re.compile(
+_match_rfc1123_utc = re.compile(
     r"[A-Za-z]{3}, ((?:0[1-9]|[12][0-9]|3[01])) ([A-Z][a-z]{2}) ([1-9][0-9]{3}) "
     r"((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]) (?:\+0000|GMT)"
-)
+).fullmatch
 _MONTHS = {
     name: f"{number:02d}"
     for number, name in enumerate(
@@ -35,7 +35,7 @@ def rfc1123_utc(value: str) -> datetime | None:
     ``None`` for any other shape, and for dates that do not exist (``31 Jun``): the
     caller's general parser decides those.
     """
-    match = _RFC1123_UTC.fullmatch(value)
+    match = _match_rfc1123_utc(value)
     if match is None:
         return None
     day, month_name, year, clock = match.groups()

@@ -160,9 +160,12 @@ def to_recording(wire: RecordingWire, account_name: str) -> Recording:
     raw: Mapping[str, Any] = wire
     start_text = raw.get("start_time")
     start = parse_date(start_text)
+    # date_created is usually the very same string as start_time, and date_updated
+    # often the same as date_created: parse each distinct string once.
     created_text = raw.get("date_created")
-    # Usually the very same string as start_time.
     created = start if created_text == start_text else parse_date(created_text)
+    updated_text = raw.get("date_updated")
+    updated = created if updated_text == created_text else parse_date(updated_text)
     status = raw.get("status")
     source = raw.get("source")
     canonical_source = recording_source(source)
@@ -182,7 +185,7 @@ def to_recording(wire: RecordingWire, account_name: str) -> Recording:
         channels=to_int(raw.get("channels")) or to_int(raw.get("channel")),
         source=canonical_source,
         mime_type=MEDIA_TYPE,
-        updated_at=parse_date(raw.get("date_updated")),
+        updated_at=updated,
         start_time=start,
         end_time=parse_date(raw.get("end_time")),
         price=_price(raw.get("price"), raw.get("price_unit")),
@@ -211,13 +214,17 @@ def to_call(wire: CallWire, account_name: str) -> Call:
 
 def to_conference(wire: ConferenceWire, account_name: str) -> Conference:
     raw: Mapping[str, Any] = wire
+    created_text = raw.get("date_created")
+    created = parse_date(created_text)
+    updated_text = raw.get("date_updated")
+    updated = created if updated_text == created_text else parse_date(updated_text)
     return Conference(
         provider=PROVIDER,
         account_name=account_name,
         provider_conference_id=str(raw.get("sid")),
         name=to_str(raw.get("friendly_name")),
         status=to_str(raw.get("status")),
-        created_at=parse_date(raw.get("date_created")),
-        updated_at=parse_date(raw.get("date_updated")),
+        created_at=created,
+        updated_at=updated,
         extra=Leftovers(raw, _CONFERENCE_HIDDEN),
     )

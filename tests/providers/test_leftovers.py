@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from providers._coerce import Leftovers
@@ -91,6 +91,10 @@ def items(base: dict[str, Any], odd_keys: list[str]) -> st.SearchStrategy[dict[s
     return build()
 
 
+#: The view's own test above explores shapes; these only need each mapper's key sets.
+vendor_items = settings(max_examples=50)
+
+
 def check(
     mapper: Callable[[Any, str], Any],
     eager: Callable[[dict[str, Any]], Mapping[str, Any]],
@@ -165,11 +169,13 @@ def sw_recording_eager(raw: Mapping[str, Any]) -> dict[str, Any]:
     return extra
 
 
+@vendor_items
 @given(items(SW_RECORDING, SW_ODD))
 def test_signalwire_recording_extra(raw: dict[str, Any]) -> None:
     check(signalwire.to_recording, sw_recording_eager, raw, SW_SECRETS)
 
 
+@vendor_items
 @given(items(SW_CALL, SW_ODD))
 def test_signalwire_call_extra(raw: dict[str, Any]) -> None:
     def eager(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,6 +184,7 @@ def test_signalwire_call_extra(raw: dict[str, Any]) -> None:
     check(signalwire.to_call, eager, raw, SW_SECRETS)
 
 
+@vendor_items
 @given(items(SW_CONFERENCE, SW_ODD))
 def test_signalwire_conference_extra(raw: dict[str, Any]) -> None:
     def eager(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,16 +233,19 @@ def fc_eager(known: frozenset[str]) -> Callable[[Mapping[str, Any]], Mapping[str
     return lambda raw: {k: v for k, v in raw.items() if k not in known}
 
 
+@vendor_items
 @given(items(FC_RECORDING, FC_ODD))
 def test_freeclimb_recording_extra(raw: dict[str, Any]) -> None:
     check(freeclimb.to_recording, fc_eager(freeclimb._RECORDING_KEYS), raw, frozenset())
 
 
+@vendor_items
 @given(items(FC_CALL, FC_ODD))
 def test_freeclimb_call_extra(raw: dict[str, Any]) -> None:
     check(freeclimb.to_call, fc_eager(freeclimb._CALL_KEYS), raw, frozenset())
 
 
+@vendor_items
 @given(items(FC_CONFERENCE, FC_ODD))
 def test_freeclimb_conference_extra(raw: dict[str, Any]) -> None:
     check(freeclimb.to_conference, fc_eager(freeclimb._CONFERENCE_KEYS), raw, frozenset())
@@ -316,6 +326,7 @@ def kz_conference_eager(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@vendor_items
 @given(items(KZ_RECORDING, KZ_ODD))
 def test_kazoo_recording_extra(raw: dict[str, Any]) -> None:
     check(kazoo.recording, kz_eager(KZ_RECORDING_USED), raw, KZ_SECRETS)
@@ -324,16 +335,19 @@ def test_kazoo_recording_extra(raw: dict[str, Any]) -> None:
         assert url == "https://store.example.com:8443/r/1.mp3"
 
 
+@vendor_items
 @given(items(KZ_CDR_ROW, KZ_ODD))
 def test_kazoo_cdr_row_extra(raw: dict[str, Any]) -> None:
     check(kazoo.call_from_row, kz_eager(KZ_CDR_USED), raw, KZ_SECRETS)
 
 
+@vendor_items
 @given(items(KZ_CDR_DOC, KZ_ODD))
 def test_kazoo_cdr_doc_extra(raw: dict[str, Any]) -> None:
     check(kazoo.call_from_doc, kz_eager(KZ_CDR_USED), raw, KZ_SECRETS)
 
 
+@vendor_items
 @given(items(KZ_CONFERENCE, KZ_ODD))
 def test_kazoo_conference_extra(raw: dict[str, Any]) -> None:
     check(kazoo.conference, kz_conference_eager, raw, KZ_SECRETS | {"bridge_password"})

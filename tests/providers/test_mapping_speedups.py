@@ -1,9 +1,9 @@
 """The mappers' fast paths return exactly what the general code they shortcut returns.
 
-Each fast date parser is held to the slow parser it falls back to (kept as the
-reference), over dates formatted the way the vendor formats them, near misses of that
-shape, and arbitrary text. Results are compared by ``repr`` so that the tzinfo object
-counts too, and an exception counts as a result.
+Each fast date parser (and Kazoo's Gregorian seconds, and the lenient numbers) is held
+to the slow code it falls back to, kept as the reference: over values as the vendor
+writes them, near misses of that shape, and arbitrary input. Results are compared by
+``repr`` so that the tzinfo object counts too, and an exception counts as a result.
 """
 
 from __future__ import annotations

@@ -134,7 +134,9 @@ class KazooBackend:
                 [("page_size", str(size)), *at.params(), *filters]
             )
 
-        rows, nxt = await paging.walk(fetch, pos, max(1, page.size), "recordings")
+        rows, nxt = await paging.walk(
+            fetch, pos, max(1, page.size), "recordings", concurrency=self.options.max_concurrency
+        )
         items = [mapping.recording(row, self.account_name) for row in rows]
         return Page(
             tuple(r for r in items if query.matches(r)),
@@ -150,7 +152,9 @@ class KazooBackend:
         async def fetch(at: Position, size: int) -> Envelope:
             return await self.client.list_cdrs([("page_size", str(size)), *at.params()])
 
-        rows, nxt = await paging.walk(fetch, pos, max(1, page.size), "cdrs")
+        rows, nxt = await paging.walk(
+            fetch, pos, max(1, page.size), "cdrs", concurrency=self.options.max_concurrency
+        )
         return Page(
             tuple(mapping.call_from_row(row, self.account_name) for row in rows),
             paging.encode(nxt) if nxt is not None else None,
@@ -214,7 +218,8 @@ class KazooBackend:
     ) -> Sequence[Sequence[Recording]]:
         """Conference docs carry no dates, so one shared walk over the history with
         ``filter_custom_channel_vars.conference_id`` = JSON array of the ids, stopping
-        once every conference has ``first`` recordings."""
+        once every conference has ``first`` recordings (older windows asked ahead, see
+        :func:`.paging.scan`)."""
         ids = list(
             dict.fromkeys(
                 c.provider_conference_id
@@ -223,23 +228,34 @@ class KazooBackend:
             )
         )
         found: dict[str, dict[str, Recording]] = defaultdict(dict)
-        if ids:
+
+        def missing() -> int:
+            return sum(max(0, first - len(found[i])) for i in ids)
+
+        if ids and missing():
             flt = (f"filter_{_CONFERENCE_KEY}", orjson.dumps(ids).decode())
-            pos = paging.first_position("rec", *await self._bounds())
-            while pos is not None and any(len(found[i]) < first for i in ids):
-                envelope = await self.client.list_recordings(
-                    [("page_size", str(BATCH_PAGE_SIZE)), *pos.params(), flt]
+
+            async def fetch(at: Position, size: int) -> Envelope:
+                return await self.client.list_recordings(
+                    [("page_size", str(size)), *at.params(), flt]
                 )
-                for row in paging.rows_of(envelope, "recordings"):
+
+            def take(rows: list[dict[str, Any]]) -> int:
+                for row in rows:
                     rec = mapping.recording(row, self.account_name)
                     if rec.provider_conference_id in ids:
                         found[rec.provider_conference_id][rec.provider_recording_id] = rec
-                key = paging.next_key(envelope)
-                pos = (
-                    Position("rec", pos.lo, pos.frm, pos.to, key)
-                    if key and key != pos.key
-                    else (paging.previous_window(pos))
-                )
+                return missing()
+
+            pos = paging.first_position("rec", *await self._bounds())
+            await paging.scan(
+                fetch,
+                pos,
+                "recordings",
+                take,
+                page_size=BATCH_PAGE_SIZE,
+                concurrency=self.options.max_concurrency,
+            )
         return [
             _newest(list(found.get(c.provider_conference_id, {}).values()), first)
             for c in conferences

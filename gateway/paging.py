@@ -130,9 +130,7 @@ async def merge(
         pos, page = positions[name], pages.get(name)
         if page is None:
             return None
-        page_items = page.items
-        while pos.offset < len(page_items):
-            item = page_items[pos.offset]
+        while (item := _item_at(page.items, pos.offset)) is not None:
             if keep(item):
                 return item
             pos.offset += 1
@@ -178,7 +176,7 @@ async def merge(
         pos = positions[name]
         pos.offset += 1
         page = pages[name]
-        if pos.offset >= len(page.items):
+        if _item_at(page.items, pos.offset) is None:
             _advance(pos, page)
             del pages[name]
         if previous is not None:
@@ -202,6 +200,14 @@ async def merge(
         has_next=any(not p.done for p in positions.values()),
         failures=failures,
     )
+
+
+def _item_at(items: Sequence[T], index: int) -> T | None:
+    """``items[index]``, None past the end; never asks a lazily mapped page its length."""
+    try:
+        return items[index]
+    except IndexError:
+        return None
 
 
 def _advance(pos: Position, page: Page[Any]) -> None:

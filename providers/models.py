@@ -17,7 +17,7 @@ Conventions shared by every backend:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -130,9 +130,10 @@ class PageRequest:
 class Page(Generic[T]):
     """One upstream page. ``items`` may hold more or fewer than the size asked for (some
     vendors have fixed page sizes or filter after paging); ``next_token`` is ``None`` only
-    when nothing follows."""
+    when nothing follows. ``items`` may be mapped as read (``providers._lazy``): index it
+    or iterate it, and ask its ``len()`` only when all of it is needed."""
 
-    items: tuple[T, ...]
+    items: Sequence[T]
     next_token: str | None = None
 
 

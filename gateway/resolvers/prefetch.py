@@ -45,8 +45,8 @@ PREFETCHED = frozenset({"call", "conference", "recordings"})
 
 def selected_on_nodes(info: Info) -> Selected:
     """Each selection of a :data:`PREFETCHED` field on the nodes of the connection being
-    resolved (through ``nodes`` and ``edges { node }``), with its arguments; computed once per operation
-    for each place in the document (the nodes of 50 calls share one analysis)."""
+    resolved (through ``nodes`` and ``edges { node }``), with its arguments; computed
+    once per operation for each place in the document (50 calls share one analysis)."""
     variables = info.context.variables
     if variables is None:
         return ()  # not under gateway.execution: children load one by one, as stock

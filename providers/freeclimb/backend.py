@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from providers._batch import gather_bounded, none_if_missing
 from providers._http import HttpMediaStream, range_headers
+from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
 from providers.errors import NotFoundError, UnsupportedError, WebhookRejectedError
@@ -114,18 +115,23 @@ class FreeClimbBackend:
             created_after=query.created_after,
             created_before=query.created_before,
         )
-        items = tuple(r for r in self._recordings(result) if native.matches(r))
-        return Page(items, result.cursor)
+        name = self.account_name
+
+        def listed(item: Mapping[str, Any]) -> Recording | None:
+            found = to_recording(item, name)
+            return found if found is not None and native.matches(found) else None
+
+        return Page(LazyItems(result.items, listed), result.cursor)
 
     async def list_calls(self, page: PageRequest) -> Page[Call]:
         result = await self.client.list_calls({}, page.token)
-        mapped = (to_call(item, self.account_name) for item in result.items)
-        return Page(tuple(c for c in mapped if c is not None), result.cursor)
+        name = self.account_name
+        return Page(LazyItems(result.items, lambda item: to_call(item, name)), result.cursor)
 
     async def list_conferences(self, page: PageRequest) -> Page[Conference]:
         result = await self.client.list_conferences({}, page.token)
-        mapped = (to_conference(item, self.account_name) for item in result.items)
-        return Page(tuple(c for c in mapped if c is not None), result.cursor)
+        name = self.account_name
+        return Page(LazyItems(result.items, lambda item: to_conference(item, name)), result.cursor)
 
     # -- batches ---------------------------------------------------------------------
 

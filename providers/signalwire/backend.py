@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar
 
 from providers._batch import gather_bounded, none_if_missing
 from providers._http import HttpMediaStream, range_headers
+from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
 from providers.errors import (
@@ -120,19 +121,26 @@ class SignalWireBackend:
             if sid is not None and not is_sid(sid):
                 return Page(())
         listed = await self.client.list_recordings(_filters(native), page.size, cursor)
-        items = [r for r in self._recordings(listed) if native.matches(r)]
-        return Page(tuple(items), _token(listed))
+        name = self.account_name
+
+        def kept(wire: Any) -> Recording | None:
+            found = to_recording(wire, name)
+            return found if native.matches(found) else None
+
+        return Page(LazyItems(listed.items, kept), _token(listed))
 
     async def list_calls(self, page: PageRequest) -> Page[Call]:
         cursor = Cursor.decode(page.token) if page.token else None
         listed = await self.client.list_calls(page.size, cursor)
-        calls = tuple(to_call(w, self.account_name) for w in listed.items)  # type: ignore[arg-type]
+        name = self.account_name
+        calls = LazyItems(listed.items, lambda wire: to_call(wire, name))  # type: ignore[arg-type]
         return Page(calls, _token(listed))
 
     async def list_conferences(self, page: PageRequest) -> Page[Conference]:
         cursor = Cursor.decode(page.token) if page.token else None
         listed = await self.client.list_conferences(page.size, cursor)
-        items = tuple(to_conference(w, self.account_name) for w in listed.items)  # type: ignore[arg-type]
+        name = self.account_name
+        items = LazyItems(listed.items, lambda wire: to_conference(wire, name))  # type: ignore[arg-type]
         return Page(items, _token(listed))
 
     # -- batches ---------------------------------------------------------------------

@@ -7,9 +7,9 @@ newest first" a backend walks windows backwards from now, paging each with
 ``max_history_days``). A page token records where the walk stands: the scope, the lower
 bound, the current window and the vendor start key, as base64url JSON; never a URL.
 
-Overlapping windows. :func:`walk` returns exactly what reading one request at a time
-returns (the first ``size`` rows from the position on, and the position right after the
-last of them), but asks for older windows' first pages ahead, so round trips overlap:
+Overlapping windows. :func:`walk` returns what reading one request at a time returns (the
+first ``size`` rows from the position on, and the position right after the last of them),
+but asks for older windows' first pages ahead, so that round trips overlap:
 
 * The first window is asked alone: a page of recent items costs one request.
 * Whenever the walk reaches a window not asked for yet, it asks for a *batch* of that and
@@ -33,10 +33,11 @@ last of them), but asks for older windows' first pages ahead, so round trips ove
   in flight are cancelled and awaited. A failed request fails the listing only if the walk
   reads its answer, with the exception a one-at-a-time walk would raise.
 
-Cost. ``max_requests`` counts the answers read: without filters these are exactly the
-requests of a one-at-a-time walk, so both stop at the same place. Requests made but not
-read come on top: at most ``b - 1`` per call, ``b`` ≤ ``concurrency`` being the size of the
-last batch (whose first window is always read), so 7 with the default concurrency of 8.
+Cost. ``max_requests`` counts the answers used: without filters these are exactly the
+requests of a one-at-a-time walk, so both stop at the same place. Requests whose answers
+go unused (never read, or asked again with the exact size) come on top: at most ``b - 1``
+per call, ``b`` ≤ ``concurrency`` being the size of the last batch (whose first window is
+always used), so at most 7 with the default concurrency of 8.
 Sequential rounds: one per batch, plus one per page read inside a window or window asked
 again; the 12 windows of a 365-day walk with data only in the newest three take 3 rounds
 (1 + 5 + 6 windows), and 12 empty windows 5 rounds (1 + 1 + 2 + 4 + 4), instead of 12.

@@ -24,13 +24,13 @@ import orjson
 
 from providers._batch import gather_bounded, none_if_missing
 from providers._http import HttpMediaStream, range_headers
+from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, parse_settings, secret_fields
 from providers.errors import (
     InvalidTokenError,
     NotFoundError,
     UnsupportedError,
-    WebhookRejectedError,
 )
 from providers.models import (
     Account,
@@ -137,11 +137,13 @@ class KazooBackend:
         rows, nxt = await paging.walk(
             fetch, pos, max(1, page.size), "recordings", concurrency=self.options.max_concurrency
         )
-        items = [mapping.recording(row, self.account_name) for row in rows]
-        return Page(
-            tuple(r for r in items if query.matches(r)),
-            paging.encode(nxt) if nxt is not None else None,
-        )
+        name = self.account_name
+
+        def kept(row: Mapping[str, Any]) -> Recording | None:
+            found = mapping.recording(row, name)
+            return found if query.matches(found) else None
+
+        return Page(LazyItems(rows, kept), paging.encode(nxt) if nxt is not None else None)
 
     async def list_calls(self, page: PageRequest) -> Page[Call]:
         if page.token is not None:
@@ -155,8 +157,9 @@ class KazooBackend:
         rows, nxt = await paging.walk(
             fetch, pos, max(1, page.size), "cdrs", concurrency=self.options.max_concurrency
         )
+        name = self.account_name
         return Page(
-            tuple(mapping.call_from_row(row, self.account_name) for row in rows),
+            LazyItems(rows, lambda row: mapping.call_from_row(row, name)),
             paging.encode(nxt) if nxt is not None else None,
         )
 
@@ -173,7 +176,8 @@ class KazooBackend:
         rows = paging.rows_of(envelope, "conferences")
         key = paging.next_key(envelope)
         token = paging.encode(Position("conf", 0, 0, 0, key)) if key else None
-        return Page(tuple(mapping.conference(r, self.account_name) for r in rows), token)
+        name = self.account_name
+        return Page(LazyItems(rows, lambda row: mapping.conference(row, name)), token)
 
     # -- batches ---------------------------------------------------------------------
 
@@ -365,32 +369,15 @@ class KazooBackend:
     async def parse_webhook(self, request: WebhookRequest) -> Sequence[RecordingEvent]:
         webhooks.verify(request, self.config)
         payload = webhooks.parse(request, self.config)
-        kind = webhooks.KINDS.get(payload.get("action", ""))
-        if payload.get("type") != "call_recording" or kind is None:
+        action = webhooks.recording_action(payload)
+        if action is None:
             return []
-        rec_id = payload.get("id", "")
-        if not RECORDING_ID.fullmatch(rec_id):
-            raise WebhookRejectedError(
-                "kazoo webhook rejected: malformed recording id", provider=PROVIDER
-            )
+        kind, rec_id = action
         recording = None
         if kind is not RecordingEventKind.DELETED:
             # Authenticity check and details in one: the doc must exist in this account.
             recording = (await self.get_recordings([rec_id]))[0]
-        return [
-            RecordingEvent(
-                provider=PROVIDER,
-                account_name=self.account_name,
-                kind=kind,
-                provider_recording_id=rec_id,
-                occurred_at=request.received_at,
-                provider_call_id=recording.provider_call_id if recording else None,
-                provider_conference_id=recording.provider_conference_id if recording else None,
-                duration_seconds=recording.duration_seconds if recording else None,
-                recording=recording,
-                extra={"hook_id": webhooks.hook_id(request), "action": payload.get("action")},
-            )
-        ]
+        return [webhooks.event(request, payload, kind, rec_id, self.account_name, recording)]
 
 
 def _newest(recordings: Sequence[Recording], first: int) -> list[Recording]:

@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from providers.errors import WebhookRejectedError
-from providers.models import RecordingEventKind, WebhookRequest
+from providers.models import Recording, RecordingEvent, RecordingEventKind, WebhookRequest
 
-from .client import PROVIDER, KazooConfig
+from .client import PROVIDER, RECORDING_ID, KazooConfig
 from .wire import ObjectWebhook
 
 SECRET_PARAM = "secret"  # noqa: S105 (a parameter name)
@@ -86,3 +86,36 @@ def parse(request: WebhookRequest, config: KazooConfig) -> ObjectWebhook:
 
 def hook_id(request: WebhookRequest) -> str | None:
     return _headers(request.headers).get("x-hook-id")
+
+
+def recording_action(payload: ObjectWebhook) -> tuple[RecordingEventKind, str] | None:
+    """(event kind, recording id) of a ``call_recording`` action we report, else None."""
+    kind = KINDS.get(payload.get("action", ""))
+    if payload.get("type") != "call_recording" or kind is None:
+        return None
+    rec_id = payload.get("id", "")
+    if not RECORDING_ID.fullmatch(rec_id):
+        raise _reject("malformed recording id")
+    return kind, rec_id
+
+
+def event(
+    request: WebhookRequest,
+    payload: ObjectWebhook,
+    kind: RecordingEventKind,
+    rec_id: str,
+    account_name: str,
+    recording: Recording | None,
+) -> RecordingEvent:
+    return RecordingEvent(
+        provider=PROVIDER,
+        account_name=account_name,
+        kind=kind,
+        provider_recording_id=rec_id,
+        occurred_at=request.received_at,
+        provider_call_id=recording.provider_call_id if recording else None,
+        provider_conference_id=recording.provider_conference_id if recording else None,
+        duration_seconds=recording.duration_seconds if recording else None,
+        recording=recording,
+        extra={"hook_id": hook_id(request), "action": payload.get("action")},
+    )

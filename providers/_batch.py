@@ -16,7 +16,8 @@ async def gather_bounded(
     keys: Sequence[K], fetch: Callable[[K], Awaitable[V]], *, limit: int
 ) -> list[V]:
     """``fetch`` every distinct key with at most ``limit`` requests in flight; results
-    follow ``keys`` (duplicates share one request). Exceptions propagate."""
+    follow ``keys`` (duplicates share one request). The first failure cancels the
+    requests still running and propagates as itself (not as an exception group)."""
     semaphore = asyncio.Semaphore(limit)
     distinct = list(dict.fromkeys(keys))
 
@@ -24,8 +25,12 @@ async def gather_bounded(
         async with semaphore:
             return await fetch(key)
 
-    results = await asyncio.gather(*(one(key) for key in distinct))
-    by_key = dict(zip(distinct, results, strict=True))
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(key)) for key in distinct]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    by_key = {key: task.result() for key, task in zip(distinct, tasks, strict=True)}
     return [by_key[key] for key in keys]
 
 

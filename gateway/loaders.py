@@ -128,13 +128,14 @@ class Loaders:
     ) -> Callable[[list[Any]], Awaitable[list[Sequence[Recording] | BaseException]]]:
         """One backend call per source for all parents, asking for the largest count any
         key wants and trimming each answer to its own count."""
+        sources = self.sources  # not ``self``: a loader must not keep its Loaders alive
 
         async def batch(keys: list[Any]) -> list[Sequence[Recording] | BaseException]:
             wanted: dict[str, int] = {}
             for name, _, count in keys:
                 wanted[name] = max(wanted.get(name, 0), count)
             inner = _grouped(
-                self.sources,
+                sources,
                 lambda s, parents: fetch(s, parents, wanted[s.name]),
                 lambda key: (key[0], None),
                 lambda key: key[1],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -30,6 +31,17 @@ def _new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+def _tune_gc() -> None:
+    """For a long-running server: keep the startup heap (schema, modules) out of every
+    collection, and collect the young generation every 10,000 container allocations
+    instead of 700. A request allocates thousands of short-lived containers that
+    reference counting frees; at the default threshold the collector runs several times
+    per request and walks each request's live pages and objects every time."""
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(10_000, older, oldest)
+
+
 def _run(coro: Coroutine[Any, Any, None]) -> None:
     with asyncio.Runner(loop_factory=_new_event_loop) as runner:
         runner.run(coro)
@@ -46,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     app = create_app(settings)
+    _tune_gc()
     print(f"recording-gateway on http://{host}:{port}/graphql", flush=True)
     web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_new_event_loop())
 

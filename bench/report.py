@@ -36,12 +36,13 @@ def table(results: Sequence[ScenarioResult]) -> str:
     for r in results:
         for cell in r.cells:
             g, f = cell.gateway, cell.floor
+            ratio = cell.ratio()
             rows.append(
                 f"| {r.latency_ms:g} ms | {r.scenario.title} | {cell.concurrency} | "
                 f"{_counts(r.upstream_gateway)} | {_counts(r.upstream_floor)} | "
                 f"{g.p50_ms:.1f} | {g.p95_ms:.1f} | {g.rps:.1f} | "
                 f"{f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.rps:.1f} | "
-                f"{g.p50_ms / f.p50_ms:.2f} | {g.p95_ms / f.p95_ms:.2f} | {g.rps / f.rps:.2f} | "
+                f"{ratio['p50']:.2f} | {ratio['p95']:.2f} | {ratio['rps']:.2f} | "
                 f"{'yes' if r.identical else '**NO**'} |"
             )
     return "\n".join(rows)
@@ -61,7 +62,13 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def document(opts: Options, results: Sequence[ScenarioResult], argv: Sequence[str]) -> Any:
+def document(
+    opts: Options,
+    results: Sequence[ScenarioResult],
+    argv: Sequence[str],
+    runs: Sequence[Sequence[ScenarioResult]] = (),
+) -> Any:
+    """``results`` (the medians when the run was repeated) and each repeat's own."""
     return {
         "meta": {
             "command": "python -m bench " + " ".join(argv),
@@ -75,11 +82,14 @@ def document(opts: Options, results: Sequence[ScenarioResult], argv: Sequence[st
             "recordings_per_provider": opts.recordings,
             "requests_per_cell": opts.requests,
             "max_seconds_per_cell": opts.max_seconds,
+            "slices_per_cell": opts.slices,
+            "repeats": max(1, len(runs)),
             "latencies_ms": list(opts.latencies_ms),
             "concurrency": list(opts.concurrency),
             "upstream_order": list(PROVIDER_ORDER),
         },
         "results": [r.as_dict() for r in results],
+        "repeats": [[r.as_dict() for r in run] for run in runs] if len(runs) > 1 else [],
     }
 
 

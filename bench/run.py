@@ -30,6 +30,8 @@ class Options:
     requests: int = 200
     max_seconds: float = 4.0
     recordings: int = 250
+    #: Each cell alternates gateway and floor this many times (see :func:`measure_pair`).
+    slices: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +51,59 @@ class Stats:
             "rps": round(self.rps, 1),
         }
 
+    @classmethod
+    def of(cls, samples: Sequence[Sample]) -> Stats:
+        latencies = [x for s in samples for x in s.latencies]
+        seconds = sum(s.seconds for s in samples)
+        return cls(
+            requests=len(latencies),
+            seconds=seconds,
+            p50_ms=percentile_ms(latencies, 50),
+            p95_ms=percentile_ms(latencies, 95),
+            rps=len(latencies) / seconds,
+        )
+
+    @classmethod
+    def median(cls, runs: Sequence[Stats]) -> Stats:
+        """Field by field, the median over repeated runs."""
+        return cls(
+            requests=int(statistics.median(r.requests for r in runs)),
+            seconds=statistics.median(r.seconds for r in runs),
+            p50_ms=statistics.median(r.p50_ms for r in runs),
+            p95_ms=statistics.median(r.p95_ms for r in runs),
+            rps=statistics.median(r.rps for r in runs),
+        )
+
+
+@dataclass(slots=True)
+class Sample:
+    latencies: list[float]
+    seconds: float
+
 
 @dataclass(slots=True)
 class Cell:
     concurrency: int
     gateway: Stats
     floor: Stats
+    #: Set on a median over runs: the median of each run's ratio, not a ratio of medians.
+    ratios: dict[str, float] | None = None
+
+    def ratio(self) -> dict[str, float]:
+        if self.ratios is not None:
+            return self.ratios
+        return {
+            "p50": self.gateway.p50_ms / self.floor.p50_ms,
+            "p95": self.gateway.p95_ms / self.floor.p95_ms,
+            "rps": self.gateway.rps / self.floor.rps,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "concurrency": self.concurrency,
             "gateway": self.gateway.as_dict(),
             "floor": self.floor.as_dict(),
-            "ratio": {
-                "p50": round(self.gateway.p50_ms / self.floor.p50_ms, 2),
-                "p95": round(self.gateway.p95_ms / self.floor.p95_ms, 2),
-                "rps": round(self.gateway.rps / self.floor.rps, 2),
-            },
+            "ratio": {k: round(v, 2) for k, v in self.ratio().items()},
         }
 
 
@@ -102,7 +140,25 @@ def percentile_ms(samples: Sequence[float], pct: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1] * 1000
 
 
-async def measure(call: Call, requests: int, concurrency: int, max_seconds: float) -> Stats:
+async def measure_pair(
+    gateway: Call, floor: Call, opts: Options, concurrency: int
+) -> tuple[Stats, Stats]:
+    """Both sides of a cell in ``opts.slices`` alternating slices (gateway first, then
+    floor first, ...), each with its share of requests and time. The machine's speed
+    drifts over seconds (other tenants, CPU frequency); alternating spreads that drift
+    over both sides instead of handing it to whichever ran second."""
+    requests = max(concurrency, opts.requests // opts.slices)
+    seconds = opts.max_seconds / opts.slices
+    samples: dict[int, list[Sample]] = {0: [], 1: []}
+    for index in range(opts.slices):
+        order = (0, 1) if index % 2 == 0 else (1, 0)
+        for side in order:
+            call = gateway if side == 0 else floor
+            samples[side].append(await measure(call, requests, concurrency, seconds))
+    return Stats.of(samples[0]), Stats.of(samples[1])
+
+
+async def measure(call: Call, requests: int, concurrency: int, max_seconds: float) -> Sample:
     """``requests`` calls, ``concurrency`` at a time, stopping early (but after at least
     ``concurrency`` calls) once ``max_seconds`` have passed."""
     latencies: list[float] = []
@@ -119,14 +175,7 @@ async def measure(call: Call, requests: int, concurrency: int, max_seconds: floa
             latencies.append(time.perf_counter() - t0)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return Stats(
-        requests=len(latencies),
-        seconds=elapsed,
-        p50_ms=percentile_ms(latencies, 50),
-        p95_ms=percentile_ms(latencies, 95),
-        rps=len(latencies) / elapsed,
-    )
+    return Sample(latencies, time.perf_counter() - started)
 
 
 class GatewayClient:
@@ -268,8 +317,7 @@ async def run_scenario(
         # Warm-up: one round at this concurrency for each side, not timed.
         await asyncio.gather(*(gateway_call() for _ in range(c)))
         await asyncio.gather(*(floor_call() for _ in range(c)))
-        g = await measure(gateway_call, opts.requests, c, opts.max_seconds)
-        f = await measure(floor_call, opts.requests, c, opts.max_seconds)
+        g, f = await measure_pair(gateway_call, floor_call, opts, c)
         result.cells.append(Cell(c, g, f))
         log(
             f"  {latency_ms:>4g} ms  {scenario.name:<15} c={c:<3} gateway p50 {g.p50_ms:8.1f} ms"
@@ -286,3 +334,32 @@ async def run(opts: Options, log: Callable[[str], None]) -> list[ScenarioResult]
             for name in opts.scenarios:
                 results.append(await run_scenario(h, SCENARIOS[name], latency, opts, log))
     return results
+
+
+def median_results(runs: Sequence[Sequence[ScenarioResult]]) -> list[ScenarioResult]:
+    """One result per (latency, scenario) with, per cell, the median of each statistic
+    and of each ratio over ``runs`` (all runs of the same options)."""
+    out = []
+    for same in zip(*runs, strict=True):
+        first = same[0]
+        merged = ScenarioResult(
+            first.latency_ms,
+            first.scenario,
+            all(r.identical for r in same),
+            first.upstream_gateway,
+            first.upstream_floor,
+            ids=first.ids,
+            mismatch=next((r.mismatch for r in same if r.mismatch), None),
+        )
+        for cells in zip(*(r.cells for r in same), strict=True):
+            ratios = [c.ratio() for c in cells]
+            merged.cells.append(
+                Cell(
+                    cells[0].concurrency,
+                    Stats.median([c.gateway for c in cells]),
+                    Stats.median([c.floor for c in cells]),
+                    ratios={k: statistics.median(r[k] for r in ratios) for k in ratios[0]},
+                )
+            )
+        out.append(merged)
+    return out

@@ -4,11 +4,12 @@ hand-written floor's. Nothing here looks at timings."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bench.phases import measure
 from bench.phases import table as phases_table
 from bench.report import document, table
-from bench.run import Options, run
+from bench.run import Options, median_results, run
 from bench.scenarios import SCENARIOS
 
 
@@ -47,6 +48,25 @@ async def test_quick_run_produces_results_and_gateway_matches_floor() -> None:
     for scenario in SCENARIOS.values():
         assert scenario.title in printed
     assert "**NO**" not in printed
+
+    # Medians over repeats: of each statistic, and of each run's ratio.
+    doubled = [
+        replace(
+            r,
+            cells=[
+                replace(c, gateway=replace(c.gateway, p50_ms=c.gateway.p50_ms * 3)) for c in r.cells
+            ],
+        )
+        for r in results
+    ]
+    median = median_results([results, doubled, results])
+    assert [r.scenario.name for r in median] == list(SCENARIOS)
+    for got, one in zip(median, results, strict=True):
+        for cell, plain in zip(got.cells, one.cells, strict=True):
+            assert cell.gateway.p50_ms == plain.gateway.p50_ms
+            assert cell.ratio()["p50"] == plain.ratio()["p50"]
+    doc = json.loads(json.dumps(document(opts, median, ["--repeat", "3"], [results] * 3)))
+    assert doc["meta"]["repeats"] == 3 and len(doc["repeats"]) == 3
 
 
 async def test_phases_cover_every_scenario_and_add_up() -> None:

@@ -144,16 +144,15 @@ async def _paged(
         sort_key=_recording_key if kind == "recordings" else _no_key,
         keep=query.matches if query is not None else _keep_all,
     )
-    pending = prefetch.children(info, merged.items)
-    if pending is not None:
-        await pending
-    return connection(
+    page = connection(
         merged.items,
         lambda i: encode_cursor(ctx.cursors, fp, merged.state(i)),
         has_next=merged.has_next,
         has_previous=after is not None,
         failures=_failures(merged.failures),
     )
+    loaded = _with_children(info, page)
+    return await loaded if isawaitable(loaded) else loaded
 
 
 def _recording_key(r: m.Recording) -> tuple[datetime, str, str, str]:
@@ -276,7 +275,7 @@ def child_recordings(
     found = load_now(loader, children_key(parent, count, offset))
     if isawaitable(found):
         return _child_page_later(info, parent, found, offset, count)
-    return _child_page(info, parent, found, offset, count)
+    return _with_children(info, _child_page(info, parent, found, offset, count))
 
 
 async def _child_page_later(
@@ -286,10 +285,20 @@ async def _child_page_later(
     offset: int,
     count: int,
 ) -> ConnectionValue[m.Recording]:
-    page = _child_page(info, parent, await found, offset, count)
+    page = _with_children(info, _child_page(info, parent, await found, offset, count))
+    return await page if isawaitable(page) else page
+
+
+def _with_children(
+    info: Info, page: ConnectionValue[V]
+) -> ConnectionValue[V] | Awaitable[ConnectionValue[V]]:
+    """``page``, once the children its nodes select are loaded (at once if none are)."""
     pending = prefetch.children(info, page.nodes)
-    if pending is not None:
-        await pending
+    return page if pending is None else _after(pending, page)
+
+
+async def _after(pending: Awaitable[None], page: ConnectionValue[V]) -> ConnectionValue[V]:
+    await pending
     return page
 
 

@@ -129,3 +129,14 @@ async def test_load_now_answers_without_awaiting_once_loaded() -> None:
     with pytest.raises(ValueError, match="bad"):
         await load_now(loader, "bad")  # evicted: asked again
     assert calls == [["a"], ["bad"], ["bad"]]
+
+
+async def test_grandchildren_of_prefetched_children_are_prefetched_too(
+    sources: Sources,
+) -> None:
+    """The calls' recordings come prefetched (synchronously); their calls still are."""
+    query = """{ accounts { calls(first: 5) { nodes {
+        recordings(first: 2) { nodes { id call { id } } } } } } }"""
+    seen = await _selections(sources, query, {})
+    assert ("recordings", (("after", None), ("first", 2))) in seen
+    assert ("call", ()) in seen

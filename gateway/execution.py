@@ -33,8 +33,7 @@ Only what is provably equivalent is planned; every other field keeps the stock
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -43,7 +42,6 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     TypeNameMetaFieldDef,
 )
@@ -55,6 +53,7 @@ from strawberry.types.field import StrawberryField
 
 from .context import GatewayContext
 from .ids import encode_id
+from .resolve_helpers import weak_resolve_helpers
 
 __all__ = ["FastExecutionContext"]
 
@@ -222,7 +221,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._fast_accounts: dict[str, tuple[str, str]] = {}
         if isinstance(self.context_value, GatewayContext):
             self.context_value.variables = self.variable_values
-        self.async_helpers = _weak_helpers(self)
+        self.async_helpers = weak_resolve_helpers(self)
 
     def execute_fields(
         self,
@@ -381,32 +380,6 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return _gather_fields(results, awaitable_fields)
-
-
-def _weak_helpers(execution: FastExecutionContext) -> GraphQLResolveInfoHelpers:
-    """graphql-core's resolve-info helpers, without its reference cycle.
-
-    It builds them from its own bound methods, so every execution context is a cycle and
-    everything it holds (the request context, loaders, pages, domain objects) waits for
-    the cycle collector instead of going when the operation ends. These call through a
-    weak reference; resolvers only run while the execution is alive.
-    """
-    ref = weakref.ref(execution)
-
-    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
-        return _alive(ref).gather_async_work(values)
-
-    def track(values: Sequence[Any]) -> None:
-        _alive(ref).track_async_work(values)
-
-    return GraphQLResolveInfoHelpers(gather=gather, track=track)
-
-
-def _alive(ref: weakref.ReferenceType[FastExecutionContext]) -> FastExecutionContext:
-    execution = ref()
-    if execution is None:  # pragma: no cover - a resolver outlived its operation
-        raise RuntimeError("the GraphQL operation has already finished")
-    return execution
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

@@ -138,7 +138,7 @@ async def merge(
         del pages[name]
         return None
 
-    async def head(source: Source) -> T | None:
+    async def head(source: Source, warm: int) -> T | None:
         pos = positions[source.name]
         while not pos.done:
             found = head_in_page(source.name)
@@ -146,18 +146,26 @@ async def merge(
                 return found
             if pos.done:
                 break
-            pages[source.name] = await fetch(source, PageRequest(pos.size, pos.token))
+            page = pages[source.name] = await fetch(source, PageRequest(pos.size, pos.token))
+            if warm:
+                _item_at(page.items, pos.offset + warm - 1)
+                warm = 0
         return None
 
-    async def safe_head(source: Source) -> T | None:
+    async def safe_head(source: Source, warm: int = 0) -> T | None:
         try:
-            return await head(source)
+            return await head(source, warm)
         except ProviderError as exc:
             failures.append(SourceFailure(source, exc))
             return None
 
     active = [s for s in sources if not positions[s.name].done]
-    found = await asyncio.gather(*(safe_head(s) for s in active))
+    # Until the slowest first page arrives there is nothing to merge, so each page that
+    # arrives is read (mapped, if lazy) up to its source's even share of ``first`` right
+    # away: work the merge does anyway unless the sources are very uneven, moved off the
+    # time the caller waits for (see docs/architecture.md, "The hot path").
+    share = -(-first // len(active)) if active else 0
+    found = await asyncio.gather(*(safe_head(s, share) for s in active))
     # name -> (sort key, item) of each source's next item; a source leaves when empty.
     heads = {
         s.name: (sort_key(item), item)

@@ -19,7 +19,7 @@ Only what is provably equivalent is planned; every other field keeps the stock
   extensions, no permission classes, no exception handlers) on a plain ``StrawberryField``
   with ``getattr`` as the default resolver; ``__typename``; and the ``id`` resolvers
   listed in :attr:`FastExecutionContext.direct_resolvers`, called directly with a
-  context-only ``info`` (see :class:`_ContextOnlyInfo`).
+  context-only ``info`` (see :class:`ContextOnlyInfo`).
 * stock: fields with arguments, directives other than ``@include``/``@skip`` (those were
   already applied when the fields were collected), fragment variables, lists, objects,
   abstract types, any other resolver; the whole operation when a schema extension hooks
@@ -29,171 +29,50 @@ Only what is provably equivalent is planned; every other field keeps the stock
   field of that one object is handed to the stock ``execute_field``, which produces the
   error (message, path, locations, null propagation) exactly as it always did. Reading a
   frozen dataclass attribute twice is harmless, so nothing is lost by redoing it.
+
+Items of a list of a planned object type go to their plan directly from
+``complete_list_item_value``, skipping the five stock calls between the two; how one field
+gets planned is in :mod:`gateway.field_plans`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import CoroutineType, GeneratorType
-from typing import Any, NamedTuple
+from typing import Any
 
 from graphql import (
-    GraphQLEnumType,
-    GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     TypeNameMetaFieldDef,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 
 from .context import GatewayContext
+from .field_plans import (
+    ATTR,
+    CALL,
+    CONST,
+    NATIVE_ID_ATTRS,
+    PLAIN_TYPES,
+    SKIP_INCLUDE,
+    STOCK,
+    ContextOnlyInfo,
+    Entry,
+    Plan,
+    direct_call,
+    is_plain_attribute,
+    is_plain_type,
+    leaf_type,
+    strawberry_field,
+)
 from .ids import encode_id
 from .resolve_helpers import weak_resolve_helpers
 
 __all__ = ["FastExecutionContext"]
-
-_SKIP_INCLUDE = frozenset({"skip", "include"})
-
-# Plan entry kinds (``kind <= _CALL``: a value to complete as a leaf).
-_ATTR = 0  # getattr + coerce_output_value
-_CALL = 1  # a whitelisted sync resolver called without Strawberry's wrapper
-_CONST = 2  # a value known when planning (``__typename``)
-_STOCK = 3  # graphql-core's execute_field
-
-
-class _Entry(NamedTuple):
-    response_name: str
-    kind: int
-    attr: str  # _ATTR: the Python attribute name
-    call: Callable[[Any], Any] | None  # _CALL: source -> value
-    coerce: Callable[[Any], Any] | None  # _ATTR/_CALL: the leaf type's coerce_output_value
-    non_null: bool
-    field_details_list: FieldDetailsList
-    const: Any  # _CONST: the completed value
-
-
-_Plan = tuple[_Entry, ...]
-
-# type -> "a value of this type is never awaitable and never an exception". The stock
-# executor checks both on every resolver result; checking the type once gives the same
-# answer for the frozen, slotted values of ``providers.models``.
-_PLAIN_TYPES: dict[type, bool] = {}
-
-
-def _is_plain_type(cls: type) -> bool:
-    known = _PLAIN_TYPES.get(cls)
-    if known is None:
-        # Looked up in the MRO, as attribute access on an instance would (``hasattr`` on
-        # the class would also consult the metaclass: ``EnumType.__getattr__``).
-        defined = {name for klass in cls.__mro__ for name in vars(klass)}
-        known = not (
-            issubclass(cls, (BaseException, CoroutineType, GeneratorType))
-            or "__await__" in defined
-            or "__getattr__" in defined  # could answer hasattr(value, "__await__")
-        )
-        _PLAIN_TYPES[cls] = known
-    return known
-
-
-class _ContextOnlyInfo:
-    """Stands in for Strawberry's ``Info`` when calling a whitelisted resolver directly.
-
-    The ``id`` resolvers only read ``info.context``; anything else raises
-    ``AttributeError``, which sends that field back to the stock path (and the real
-    ``Info``), so a resolver that starts needing more degrades to slow, never to wrong.
-    """
-
-    __slots__ = ("context",)
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
-
-
-def _leaf_type(field_def: GraphQLField) -> tuple[Callable[[Any], Any], bool] | None:
-    """The leaf's ``coerce_output_value`` and whether it is non-null, or None when the
-    field's type is not a (non-null) scalar/enum."""
-    field_type = field_def.type
-    non_null = isinstance(field_type, GraphQLNonNull)
-    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-    if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
-        return inner.coerce_output_value, non_null
-    return None
-
-
-def _strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
-    extensions = field_def.extensions or {}
-    found = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    return found if isinstance(found, StrawberryField) else None
-
-
-def _is_plain_attribute(field_def: GraphQLField, field: StrawberryField) -> bool:
-    """True when Strawberry resolves this field as ``getattr(source, python_name)``.
-
-    ``from_resolver`` returns ``_get_basic_result`` (marked ``_is_default``) only for a
-    field with no resolver, no field extensions (permission classes are extensions) and
-    no matching exception handler; it then calls ``field.get_result``, which for such a
-    field is ``field.default_resolver(source, field.python_name)``.
-    """
-    resolve = field_def.resolve
-    return (
-        resolve is not None
-        and getattr(resolve, "_is_default", False)
-        and getattr(resolve, "__name__", "") == "_get_basic_result"
-        and field.base_resolver is None
-        and not field.extensions
-        and type(field).get_result is StrawberryField.get_result
-        and field.default_resolver is getattr
-        and bool(field.python_name)
-    )
-
-
-def _direct_call(
-    field_def: GraphQLField, field: StrawberryField, info: _ContextOnlyInfo
-) -> Callable[[Any], Any] | None:
-    """``source -> value`` calling the resolver as Strawberry's ``get_arguments`` and
-    ``get_result`` would for an argument-free sync resolver, or None if it is not one."""
-    resolver = field.base_resolver
-    resolve = field_def.resolve
-    if (
-        resolver is None
-        or resolve is None
-        or getattr(resolve, "__name__", "") != "_resolver"  # the sync, unhandled wrapper
-        or resolver.is_async
-        or field.extensions
-        or field.arguments
-        or field_def.args
-        or type(field).get_result is not StrawberryField.get_result
-        or resolver.root_parameter is not None
-        or not callable(resolver.wrapped_func)
-    ):
-        return None
-    func = resolver.wrapped_func
-    wants_self = resolver.self_parameter is not None
-    kwargs_of: list[tuple[str, bool]] = []  # (name, is info)
-    if resolver.parent_parameter is not None:
-        kwargs_of.append((resolver.parent_parameter.name, False))
-    if resolver.info_parameter is not None:
-        kwargs_of.append((resolver.info_parameter.name, True))
-
-    def call(source: Any) -> Any:
-        kwargs = {name: info if is_info else source for name, is_info in kwargs_of}
-        return func(source, **kwargs) if wants_self else func(**kwargs)
-
-    return call
-
-
-# The native-id attribute of each type whose ``id`` resolver is
-# ``connections.global_id(info, <type>, parent, parent.<attr>)``.
-_NATIVE_ID_ATTRS = {
-    "Call": "provider_call_id",
-    "Conference": "provider_conference_id",
-    "Recording": "provider_recording_id",
-}
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -212,9 +91,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # A schema extension with a ``resolve`` hook must see every field: no fast path.
         self._fast_enabled = manager is None or not manager.middlewares
         self._fast_plans: dict[
-            tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, _Plan | None]
+            tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Plan | None]
         ] = {}
-        self._fast_info = _ContextOnlyInfo(self.context_value)
+        self._fast_item_plans: dict[
+            tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Plan | None]
+        ] = {}
+        self._fast_info = ContextOnlyInfo(self.context_value)
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
         self._fast_direct_ok = not getattr(strawberry_schema, "exception_handlers", ())
         # account_name -> (provider, provider account id), filled as ids are computed.
@@ -232,29 +114,130 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
         if position_context is None and self._fast_enabled:
-            # collect_subfields memoizes its result per (type, field list), so every item
-            # of a list shares one grouped_field_set object; keeping it in the cache entry
-            # keeps its id from being reused within this operation.
-            key = (parent_type, id(grouped_field_set))
-            cached = self._fast_plans.get(key)
-            if cached is None:
-                plan = self._build_plan(parent_type, grouped_field_set, source_value)
-                cached = self._fast_plans[key] = (grouped_field_set, plan)
-            if cached[1] is not None:
-                return self._execute_plan(parent_type, source_value, path, cached[1])
+            plan = self._plan_for(parent_type, grouped_field_set, source_value)
+            if plan is not None:
+                return self._execute_plan(parent_type, source_value, path, plan)
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """A planned object item goes straight to its plan.
+
+        The stock route to the same ``execute_fields`` call is ``complete_value`` (twice,
+        for the non-null wrapper), ``complete_object_value``, ``is_type_of``,
+        ``collect_and_execute_subfields`` and ``execute_collected_subfields``: about a
+        microsecond per item. Here the checks they make are made directly, and anything
+        they would not pass through unchanged (``None``, a non-plain value, a failed or
+        awaitable ``is_type_of``, deferred fragments, no plan) takes the stock route.
+        """
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        plan = None
+        if (
+            position_context is None
+            and self._fast_enabled
+            and isinstance(object_type, GraphQLObjectType)
+        ):
+            plan = self._item_plan(object_type, field_details_list, item, info)
+        if plan is None or not isinstance(object_type, GraphQLObjectType):
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
+            )
+        try:
+            completed = self._execute_plan(object_type, item, item_path, plan)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+        complete_results.append(
+            self._settled_item(completed, item_type, field_details_list, item_path)
+        )
+        return True
+
+    def _item_plan(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        item: Any,
+        info: GraphQLResolveInfo[Any],
+    ) -> Plan | None:
+        if item is None or not (PLAIN_TYPES.get(type(item)) or is_plain_type(type(item))):
+            return None
+        is_type_of = object_type.is_type_of
+        if is_type_of is not None:
+            try:
+                if is_type_of(item, info) is not True:
+                    return None
+            except Exception:
+                return None
+        # Every item of one list shares its field_details_list (kept alive in the entry, so
+        # that its id is not reused within this operation).
+        key = (object_type, id(field_details_list))
+        cached = self._fast_item_plans.get(key)
+        if cached is None:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            plan = (
+                None if new_defer_usages else self._plan_for(object_type, grouped_field_set, item)
+            )
+            cached = self._fast_item_plans[key] = (field_details_list, plan)
+        return cached[1]
+
+    async def _settled_item(
+        self,
+        completed: Any,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        item_path: Path,
+    ) -> Any:
+        """The stock ``complete_list_item_value``'s wrapper for an awaitable item."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            return None
+
+    def _plan_for(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, sample: Any
+    ) -> Plan | None:
+        # collect_subfields memoizes its result per (type, field list), so every item of a
+        # list shares one grouped_field_set object; keeping it in the cache entry keeps its
+        # id from being reused within this operation.
+        key = (parent_type, id(grouped_field_set))
+        cached = self._fast_plans.get(key)
+        if cached is None:
+            plan = self._build_plan(parent_type, grouped_field_set, sample)
+            cached = self._fast_plans[key] = (grouped_field_set, plan)
+        return cached[1]
+
     def _build_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, sample: Any
-    ) -> _Plan | None:
+    ) -> Plan | None:
         """One entry per response key, in order; None when nothing would be faster."""
         entries = [
             self._plan_field(parent_type, response_name, details, sample)
             for response_name, details in grouped_field_set.items()
         ]
-        return tuple(entries) if any(e.kind != _STOCK for e in entries) else None
+        return tuple(entries) if any(e.kind != STOCK for e in entries) else None
 
     def _plan_field(
         self,
@@ -262,15 +245,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         response_name: str,
         details: FieldDetailsList,
         sample: Any,
-    ) -> _Entry:
-        stock = _Entry(response_name, _STOCK, "", None, None, False, details, None)
+    ) -> Entry:
+        stock = Entry(response_name, STOCK, "", None, None, False, details, None)
         nodes = [d.node for d in details]
         if any(d.fragment_variable_values is not None for d in details):
             return stock
         if any(node.arguments for node in nodes):
             return stock
         if any(
-            directive.name.value not in _SKIP_INCLUDE
+            directive.name.value not in SKIP_INCLUDE
             for node in nodes
             for directive in node.directives or ()
         ):
@@ -279,7 +262,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, field_name)
         if field_def is None or field_def.args:
             return stock
-        leaf = _leaf_type(field_def)
+        leaf = leaf_type(field_def)
         if leaf is None:
             return stock
         coerce, non_null = leaf
@@ -288,21 +271,21 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value = coerce(parent_type.name)
             except Exception:
                 return stock
-            return _Entry(response_name, _CONST, "", None, None, non_null, details, value)
-        field = _strawberry_field(field_def)
+            return Entry(response_name, CONST, "", None, None, non_null, details, value)
+        field = strawberry_field(field_def)
         if field is None:
             return stock
-        if _is_plain_attribute(field_def, field):
+        if is_plain_attribute(field_def, field):
             assert field.python_name
             attr = field.python_name
-            return _Entry(response_name, _ATTR, attr, None, coerce, non_null, details, None)
+            return Entry(response_name, ATTR, attr, None, coerce, non_null, details, None)
         if self._fast_direct_ok and f"{parent_type.name}.{field_name}" in self.direct_resolvers:
-            call = _direct_call(field_def, field, self._fast_info)
+            call = direct_call(field_def, field, self._fast_info)
             if call is None:
                 return stock
-            if field_name == "id" and parent_type.name in _NATIVE_ID_ATTRS:
+            if field_name == "id" and parent_type.name in NATIVE_ID_ATTRS:
                 call = self._verified_global_id(parent_type.name, call, sample)
-            return _Entry(response_name, _CALL, "", call, coerce, non_null, details, None)
+            return Entry(response_name, CALL, "", call, coerce, non_null, details, None)
         return stock
 
     def _verified_global_id(
@@ -316,7 +299,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         first object of the selection, so a changed ID scheme turns it off rather than
         producing different IDs (the differential tests cover the rest).
         """
-        attr = _NATIVE_ID_ATTRS[type_name]
+        attr = NATIVE_ID_ATTRS[type_name]
         accounts = self._fast_accounts
         context = self.context_value
 
@@ -339,30 +322,30 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source: Any,
         path: Path | None,
-        plan: _Plan,
+        plan: Plan,
     ) -> AwaitableOrValue[dict[str, Any]]:
         """``execute_fields`` with planned entries filled inline; mirrors the stock loop
         (same key order, same awaitable gathering, same cleanup on a propagating error)."""
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
-        plain_types = _PLAIN_TYPES
+        plain_types = PLAIN_TYPES
         try:
             for name, kind, attr, call, coerce, non_null, details, const in plan:
-                if kind <= _CALL:
+                if kind <= CALL:
                     try:
                         value = getattr(source, attr) if call is None else call(source)
                         if value is None:
                             if not non_null:
                                 results[name] = None
                                 continue
-                        elif plain_types.get(type(value)) or _is_plain_type(type(value)):
+                        elif plain_types.get(type(value)) or is_plain_type(type(value)):
                             out = coerce(value)  # type: ignore[misc]
                             if out is not None and out is not Undefined:
                                 results[name] = out
                                 continue
                     except Exception:  # noqa: S110 - the stock path below reports it
                         pass
-                elif kind == _CONST:
+                elif kind == CONST:
                     results[name] = const
                     continue
                 # Stock: unplanned field, or a value the plan must not complete itself.

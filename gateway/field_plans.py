@@ -1,0 +1,156 @@
+"""What one field of a selection becomes in a leaf-projection plan (``gateway.execution``).
+
+Each response key of a (type, selection) pair gets one :class:`Entry`: read an attribute
+(``ATTR``), call a whitelisted resolver (``CALL``), a constant (``CONST``, ``__typename``)
+or graphql-core's own ``execute_field`` (``STOCK``). The checks here decide, once per
+operation, that an entry is provably what Strawberry would do for that field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import CoroutineType, GeneratorType
+from typing import Any, NamedTuple
+
+from graphql import GraphQLEnumType, GraphQLField, GraphQLNonNull, GraphQLScalarType
+from graphql.execution.collect_fields import FieldDetailsList
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+SKIP_INCLUDE = frozenset({"skip", "include"})
+
+# Plan entry kinds (``kind <= CALL``: a value to complete as a leaf).
+ATTR = 0  # getattr + coerce_output_value
+CALL = 1  # a whitelisted sync resolver called without Strawberry's wrapper
+CONST = 2  # a value known when planning (``__typename``)
+STOCK = 3  # graphql-core's execute_field
+
+
+class Entry(NamedTuple):
+    response_name: str
+    kind: int
+    attr: str  # ATTR: the Python attribute name
+    call: Callable[[Any], Any] | None  # CALL: source -> value
+    coerce: Callable[[Any], Any] | None  # ATTR/CALL: the leaf type's coerce_output_value
+    non_null: bool
+    field_details_list: FieldDetailsList
+    const: Any  # CONST: the completed value
+
+
+Plan = tuple[Entry, ...]
+
+# type -> "a value of this type is never awaitable and never an exception". The stock
+# executor checks both on every resolver result; checking the type once gives the same
+# answer for the frozen, slotted values of ``providers.models``.
+PLAIN_TYPES: dict[type, bool] = {}
+
+
+def is_plain_type(cls: type) -> bool:
+    known = PLAIN_TYPES.get(cls)
+    if known is None:
+        # Looked up in the MRO, as attribute access on an instance would (``hasattr`` on
+        # the class would also consult the metaclass: ``EnumType.__getattr__``).
+        defined = {name for klass in cls.__mro__ for name in vars(klass)}
+        known = not (
+            issubclass(cls, (BaseException, CoroutineType, GeneratorType))
+            or "__await__" in defined
+            or "__getattr__" in defined  # could answer hasattr(value, "__await__")
+        )
+        PLAIN_TYPES[cls] = known
+    return known
+
+
+class ContextOnlyInfo:
+    """Stands in for Strawberry's ``Info`` when calling a whitelisted resolver directly.
+
+    The ``id`` resolvers only read ``info.context``; anything else raises
+    ``AttributeError``, which sends that field back to the stock path (and the real
+    ``Info``), so a resolver that starts needing more degrades to slow, never to wrong.
+    """
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def leaf_type(field_def: GraphQLField) -> tuple[Callable[[Any], Any], bool] | None:
+    """The leaf's ``coerce_output_value`` and whether it is non-null, or None when the
+    field's type is not a (non-null) scalar/enum."""
+    field_type = field_def.type
+    non_null = isinstance(field_type, GraphQLNonNull)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
+        return inner.coerce_output_value, non_null
+    return None
+
+
+def strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
+    extensions = field_def.extensions or {}
+    found = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return found if isinstance(found, StrawberryField) else None
+
+
+def is_plain_attribute(field_def: GraphQLField, field: StrawberryField) -> bool:
+    """True when Strawberry resolves this field as ``getattr(source, python_name)``.
+
+    ``from_resolver`` returns ``_get_basic_result`` (marked ``_is_default``) only for a
+    field with no resolver, no field extensions (permission classes are extensions) and
+    no matching exception handler; it then calls ``field.get_result``, which for such a
+    field is ``field.default_resolver(source, field.python_name)``.
+    """
+    resolve = field_def.resolve
+    return (
+        resolve is not None
+        and getattr(resolve, "_is_default", False)
+        and getattr(resolve, "__name__", "") == "_get_basic_result"
+        and field.base_resolver is None
+        and not field.extensions
+        and type(field).get_result is StrawberryField.get_result
+        and field.default_resolver is getattr
+        and bool(field.python_name)
+    )
+
+
+def direct_call(
+    field_def: GraphQLField, field: StrawberryField, info: ContextOnlyInfo
+) -> Callable[[Any], Any] | None:
+    """``source -> value`` calling the resolver as Strawberry's ``get_arguments`` and
+    ``get_result`` would for an argument-free sync resolver, or None if it is not one."""
+    resolver = field.base_resolver
+    resolve = field_def.resolve
+    if (
+        resolver is None
+        or resolve is None
+        or getattr(resolve, "__name__", "") != "_resolver"  # the sync, unhandled wrapper
+        or resolver.is_async
+        or field.extensions
+        or field.arguments
+        or field_def.args
+        or type(field).get_result is not StrawberryField.get_result
+        or resolver.root_parameter is not None
+        or not callable(resolver.wrapped_func)
+    ):
+        return None
+    func = resolver.wrapped_func
+    wants_self = resolver.self_parameter is not None
+    kwargs_of: list[tuple[str, bool]] = []  # (name, is info)
+    if resolver.parent_parameter is not None:
+        kwargs_of.append((resolver.parent_parameter.name, False))
+    if resolver.info_parameter is not None:
+        kwargs_of.append((resolver.info_parameter.name, True))
+
+    def call(source: Any) -> Any:
+        kwargs = {name: info if is_info else source for name, is_info in kwargs_of}
+        return func(source, **kwargs) if wants_self else func(**kwargs)
+
+    return call
+
+
+# The native-id attribute of each type whose ``id`` resolver is
+# ``connections.global_id(info, <type>, parent, parent.<attr>)``.
+NATIVE_ID_ATTRS = {
+    "Call": "provider_call_id",
+    "Conference": "provider_conference_id",
+    "Recording": "provider_recording_id",
+}

@@ -166,10 +166,11 @@ async def merge(
     # time the caller waits for (see docs/architecture.md, "The hot path").
     share = -(-first // len(active)) if active else 0
     found = await asyncio.gather(*(safe_head(s, share) for s in active))
-    # name -> (sort key, item) of each source's next item; a source leaves when empty.
+    # name -> (sort key, rank, name, item) of each source's next item; a source leaves when
+    # empty. Equal keys go to the earlier source: ranks are unique, so items never compare.
     heads = {
-        s.name: (sort_key(item), item)
-        for s, item in zip(active, found, strict=True)
+        s.name: (sort_key(item), -rank, s.name, item)
+        for rank, (s, item) in enumerate(zip(active, found, strict=True))
         if item is not None
     }
     items: list[T] = []
@@ -179,12 +180,13 @@ async def merge(
     snapshots: list[tuple[Any, ...]] = []
     previous: str | None = None
     while heads and len(items) < first:
-        name = max(heads, key=lambda n: heads[n][0])
-        items.append(heads[name][1])
+        _, rank, name, taken = max(heads.values())
+        items.append(taken)
         pos = positions[name]
         pos.offset += 1
         page = pages[name]
-        if _item_at(page.items, pos.offset) is None:
+        following = _item_at(page.items, pos.offset)
+        if following is None:
             _advance(pos, page)
             del pages[name]
         if previous is not None:
@@ -194,13 +196,13 @@ async def merge(
         previous = name
         if len(items) == first:
             break
-        item = head_in_page(name)
+        item = following if following is not None and keep(following) else head_in_page(name)
         if item is None:
             item = await safe_head(by_name[name])
         if item is None:
             del heads[name]
         else:
-            heads[name] = (sort_key(item), item)
+            heads[name] = (sort_key(item), rank, name, item)
     return MergedPage(
         items=items,
         names=tuple(dumped),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -100,22 +101,33 @@ class Loaders:
 
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
-        self.recording: DataLoader[IdKey, Recording | None] = DataLoader(
-            self._by_id(lambda s, ids: s.backend.get_recordings(ids))
-        )
-        self.call: DataLoader[IdKey, Call | None] = DataLoader(
-            self._by_id(lambda s, ids: s.backend.get_calls(ids))
-        )
-        self.conference: DataLoader[IdKey, Conference | None] = DataLoader(
-            self._by_id(lambda s, ids: s.backend.get_conferences(ids))
-        )
-        self.call_recordings: DataLoader[CallKey, Sequence[Recording]] = DataLoader(
+        self._pages: dict[tuple[Any, ...], asyncio.Future[Page[Any]]] = {}
+
+    # Built on first use: most operations need one or two of them, and every request
+    # builds a Loaders.
+    @cached_property
+    def recording(self) -> DataLoader[IdKey, Recording | None]:
+        return DataLoader(self._by_id(lambda s, ids: s.backend.get_recordings(ids)))
+
+    @cached_property
+    def call(self) -> DataLoader[IdKey, Call | None]:
+        return DataLoader(self._by_id(lambda s, ids: s.backend.get_calls(ids)))
+
+    @cached_property
+    def conference(self) -> DataLoader[IdKey, Conference | None]:
+        return DataLoader(self._by_id(lambda s, ids: s.backend.get_conferences(ids)))
+
+    @cached_property
+    def call_recordings(self) -> DataLoader[CallKey, Sequence[Recording]]:
+        return DataLoader(
             self._children(lambda s, calls, n: s.backend.recordings_by_call(calls, n))
         )
-        self.conference_recordings: DataLoader[ConferenceKey, Sequence[Recording]] = DataLoader(
+
+    @cached_property
+    def conference_recordings(self) -> DataLoader[ConferenceKey, Sequence[Recording]]:
+        return DataLoader(
             self._children(lambda s, confs, n: s.backend.recordings_by_conference(confs, n))
         )
-        self._pages: dict[tuple[Any, ...], asyncio.Future[Page[Any]]] = {}
 
     def _by_id(
         self, fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]]

@@ -118,9 +118,14 @@ async def _paged(
         size = upstream_page_size(count)
         positions = {s.name: Position(None, size) for s in sources}
 
+    natives: dict[str, m.RecordingQuery | None] = {}
+
     def native(source: Source) -> m.RecordingQuery | None:
+        """What of ``query`` this source's vendor applies itself (once per source)."""
         if query is None:
             return None
+        if source.name in natives:
+            return natives[source.name]
         pushed = source.backend.native_filters
         given = {f for f in FILTER_FIELDS if getattr(query, f) is not None}
         if given:
@@ -128,10 +133,11 @@ async def _paged(
                 "upstream": sorted(FILTER_NAMES[f] for f in given & pushed),
                 "gateway": sorted(FILTER_NAMES[f] for f in given - pushed),
             }
-        return dataclasses.replace(
+        found = natives[source.name] = dataclasses.replace(
             query,
             **{f.name: None for f in dataclasses.fields(query) if f.name not in pushed},
         )
+        return found
 
     async def fetch(source: Source, request: m.PageRequest) -> m.Page[Any]:
         return await ctx.loaders.page(source, kind, native(source), request)

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-seconds", type=float, default=4.0, help="time cap per cell and side")
     parser.add_argument("--recordings", type=int, default=250, help="seeded per provider")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="whole runs; the table shows their medians"
+        "--repeat", type=int, default=5, help="whole runs; the table shows their medians"
     )
     parser.add_argument("--slices", type=int, default=4, help="gateway/floor alternations per cell")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

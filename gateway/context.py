@@ -8,7 +8,9 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from .auth import ANONYMOUS, Caller
 from .cursors import CursorCodec
+from .errors import ForbiddenError
 from .loaders import Loaders
 from .settings import ServerSettings
 from .sources import Source, Sources
@@ -20,6 +22,7 @@ class GatewayContext:
     server: ServerSettings
     cursors: CursorCodec
     loaders: Loaders
+    caller: Caller = ANONYMOUS
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -41,20 +44,39 @@ class GatewayContext:
         request: Any = None,
         response: Any = None,
         request_id: str | None = None,
+        caller: Caller = ANONYMOUS,
     ) -> GatewayContext:
         return cls(
             sources=sources,
             server=server,
             cursors=cursors,
             loaders=Loaders(sources),
+            caller=caller,
             request=request,
             response=response,
             request_id=request_id or uuid.uuid4().hex,
         )
 
     def visible_sources(self) -> list[Source]:
-        """Accounts this caller may see (all of them until API keys arrive)."""
-        return list(self.sources)
+        """Accounts this caller may see."""
+        caller = self.caller
+        if caller.accounts is None:
+            return list(self.sources)
+        return [s for s in self.sources if caller.can_see(s.name)]
+
+    def visible_source(self, provider: str, provider_account_id: str) -> Source | None:
+        """The source an ID names, or ``None`` when it is unknown or not the caller's
+        (the two answer alike: no existence oracle)."""
+        found = self.sources.by_vendor_key(provider, provider_account_id)
+        if found is None or not self.caller.can_see(found.name):
+            return None
+        return found
+
+    def require_scope(self, scope: str) -> None:
+        """Raise :class:`ForbiddenError` (``extensions.code = "FORBIDDEN"``) unless the
+        caller holds ``scope``."""
+        if not self.caller.has_scope(scope):
+            raise ForbiddenError(f"this operation needs the {scope!r} scope")
 
     def source(self, name: str) -> Source:
         found = self.sources.by_name(name)

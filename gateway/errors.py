@@ -38,6 +38,13 @@ class InvalidArgumentError(GatewayError):
     code = "BAD_ARGUMENT"
 
 
+class ForbiddenError(GatewayError):
+    """The caller lacks a scope. Never used for another tenant's object, which looks
+    missing instead."""
+
+    code = "FORBIDDEN"
+
+
 class SettingsError(GatewayError):
     code = "BAD_CONFIGURATION"
 

@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GraphiQL's browser assets: npm ci on the committed lock (.ci/run installs nodejs/npm).
+GRAPHIQL := web/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.installed
 
-.PHONY: demo test lint typecheck bench schema clean install
+.PHONY: demo test lint typecheck bench schema clean install graphiql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +17,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found (apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(GRAPHIQL_STAMP)
+
+graphiql: $(GRAPHIQL_STAMP)
+
+# Without npm the demo still starts; its GraphiQL page then loads from a CDN and says so.
 demo: $(STAMP)
+	@$(MAKE) --no-print-directory graphiql || echo "make: GraphiQL assets not installed; the page falls back to a CDN" >&2
 	$(BIN)/recgw demo
 
-test: $(STAMP)
+test: $(STAMP) $(GRAPHIQL_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -34,4 +46,4 @@ schema: $(STAMP)
 	$(BIN)/recgw export-schema
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules

@@ -1,4 +1,5 @@
-"""The aiohttp application: ``/graphql``, ``/healthz``, ``/readyz``, ``/media/{token}``."""
+"""The aiohttp application: ``/graphql`` (with GraphiQL assets under ``/graphiql/static/``),
+``/healthz``, ``/readyz``, ``/media/{token}``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from .cursors import CursorCodec
+from .graphiql import GraphiQLPage, auth_required
 from .media import serve_media
 from .schema import build_schema
 from .settings import Settings
@@ -50,12 +52,18 @@ def create_app(settings: Settings, sources: Sources | None = None) -> web.Applic
 
     view = GatewayView(
         schema=build_schema(),
-        graphql_ide="graphiql" if settings.server.graphiql else None,
+        # Never Strawberry's CDN page: ours (gateway.graphiql) answers browsers first.
+        graphql_ide=None,
         sources=owned,
         server=settings.server,
         cursors=codec,
     )
-    app.router.add_route("*", "/graphql", view)
+    graphql_handler: Handler = view
+    if settings.server.graphiql:
+        graphiql = GraphiQLPage.create(auth=auth_required(settings))
+        graphiql.add_routes(app.router)
+        graphql_handler = graphiql.wrap(view)
+    app.router.add_route("*", "/graphql", graphql_handler)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -11,6 +11,8 @@ from strawberry.types import Info as StrawberryInfo
 from .auth import ANONYMOUS, Caller
 from .cursors import CursorCodec
 from .errors import ForbiddenError
+from .limits.config import Limits
+from .limits.cost import Shape
 from .loaders import Loaders
 from .settings import ServerSettings
 from .sources import Source, Sources
@@ -23,6 +25,9 @@ class GatewayContext:
     cursors: CursorCodec
     loaders: Loaders
     caller: Caller = ANONYMOUS
+    limits: Limits = field(default_factory=Limits)
+    #: What the operation was priced at before it ran (``gateway.limits.guard``).
+    shape: Shape | None = None
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -30,6 +35,10 @@ class GatewayContext:
     filter_pushdown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: What connection nodes select, per place in the document (``resolvers.prefetch``).
     selections: dict[Any, Any] = field(default_factory=dict)
+    #: graphql-transport-ws ``connection_init`` payload (set by Strawberry).
+    connection_params: Any = None
+    #: HTTP status for the answer when it is not 200 (an operation limit was hit).
+    http_status: int | None = None
     #: The operation's graphql-core ``VariableValues`` (Strawberry's ``Info`` has only the
     #: coerced dict), set by ``gateway.execution``; ``None`` under another executor.
     variables: Any = None
@@ -45,6 +54,7 @@ class GatewayContext:
         response: Any = None,
         request_id: str | None = None,
         caller: Caller = ANONYMOUS,
+        limits: Limits | None = None,
     ) -> GatewayContext:
         return cls(
             sources=sources,
@@ -52,6 +62,7 @@ class GatewayContext:
             cursors=cursors,
             loaders=Loaders(sources),
             caller=caller,
+            limits=limits or Limits(),
             request=request,
             response=response,
             request_id=request_id or uuid.uuid4().hex,

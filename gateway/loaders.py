@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from providers.errors import UpstreamError
 from providers.models import Call, Conference, Page, PageRequest, Recording, RecordingQuery
 
+from .observability.observation import observe_batch
 from .sources import Source, Sources
 
 K = TypeVar("K", bound=Hashable)
@@ -61,6 +62,7 @@ def _forget(loader: DataLoader[K, V], key: K, failed: Awaitable[V]) -> None:
 
 
 def _grouped(
+    kind: str,
     sources: Sources,
     fetch: Callable[[Source, list[Any]], Awaitable[Sequence[V]]],
     key_group: Callable[[Any], tuple[str, Any]],
@@ -79,10 +81,18 @@ def _grouped(
             try:
                 if source is None:
                     raise LookupError(f"unknown source {group[0]!r}")
-                values = await fetch(source, [key_item(keys[i]) for i in indexes])
+                found, items = source, [key_item(keys[i]) for i in indexes]
+                # Breaker, single-flight and deadline (gateway.resilience.upstream).
+                values = await sources.upstream.call(
+                    source,
+                    (kind, group[1], tuple(items)),
+                    lambda: observe_batch(
+                        kind, found.provider, found.name, len(items), fetch(found, items)
+                    ),
+                )
             except Exception as exc:
                 if isinstance(exc, UpstreamError):
-                    sources.record(group[0], ok=False)
+                    sources.record(group[0], ok=False, error=exc)
                 for i in indexes:
                     results[i] = exc
                 return
@@ -107,35 +117,41 @@ class Loaders:
     # builds a Loaders.
     @cached_property
     def recording(self) -> DataLoader[IdKey, Recording | None]:
-        return DataLoader(self._by_id(lambda s, ids: s.backend.get_recordings(ids)))
+        return DataLoader(self._by_id("recording", lambda s, ids: s.backend.get_recordings(ids)))
 
     @cached_property
     def call(self) -> DataLoader[IdKey, Call | None]:
-        return DataLoader(self._by_id(lambda s, ids: s.backend.get_calls(ids)))
+        return DataLoader(self._by_id("call", lambda s, ids: s.backend.get_calls(ids)))
 
     @cached_property
     def conference(self) -> DataLoader[IdKey, Conference | None]:
-        return DataLoader(self._by_id(lambda s, ids: s.backend.get_conferences(ids)))
+        return DataLoader(self._by_id("conference", lambda s, ids: s.backend.get_conferences(ids)))
 
     @cached_property
     def call_recordings(self) -> DataLoader[CallKey, Sequence[Recording]]:
         return DataLoader(
-            self._children(lambda s, calls, n: s.backend.recordings_by_call(calls, n))
+            self._children(
+                "call_recordings", lambda s, calls, n: s.backend.recordings_by_call(calls, n)
+            )
         )
 
     @cached_property
     def conference_recordings(self) -> DataLoader[ConferenceKey, Sequence[Recording]]:
         return DataLoader(
-            self._children(lambda s, confs, n: s.backend.recordings_by_conference(confs, n))
+            self._children(
+                "conference_recordings",
+                lambda s, confs, n: s.backend.recordings_by_conference(confs, n),
+            )
         )
 
     def _by_id(
-        self, fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]]
+        self, kind: str, fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]]
     ) -> Callable[[list[IdKey]], Awaitable[list[V | BaseException]]]:
-        return _grouped(self.sources, fetch, lambda key: (key[0], None), lambda key: key[1])
+        return _grouped(kind, self.sources, fetch, lambda key: (key[0], None), lambda key: key[1])
 
     def _children(
         self,
+        kind: str,
         fetch: Callable[[Source, list[Any], int], Awaitable[Sequence[Sequence[Recording]]]],
     ) -> Callable[[list[Any]], Awaitable[list[Sequence[Recording] | BaseException]]]:
         """One backend call per source for all parents, asking for the largest count any
@@ -147,9 +163,10 @@ class Loaders:
             for name, _, count in keys:
                 wanted[name] = max(wanted.get(name, 0), count)
             inner = _grouped(
+                kind,
                 sources,
                 lambda s, parents: fetch(s, parents, wanted[s.name]),
-                lambda key: (key[0], None),
+                lambda key: (key[0], wanted[key[0]]),
                 lambda key: key[1],
             )
             results = await inner(keys)
@@ -159,6 +176,12 @@ class Loaders:
             ]
 
         return batch
+
+    def cancel(self) -> None:
+        """Stop the listings still in flight: the operation ended (its client went away,
+        or it finished while a page it no longer needs was loading)."""
+        for future in self._pages.values():
+            future.cancel()
 
     async def page(
         self,
@@ -184,9 +207,19 @@ class Loaders:
         self, source: Source, kind: str, query: RecordingQuery | None, request: PageRequest
     ) -> Page[Any]:
         try:
-            page = await self._list(source, kind, query, request)
-        except UpstreamError:
-            self.sources.record(source.name, ok=False)
+            page = await self.sources.upstream.call(
+                source,
+                (kind, query, request),
+                lambda: observe_batch(
+                    kind,
+                    source.provider,
+                    source.name,
+                    None,
+                    self._list(source, kind, query, request),
+                ),
+            )
+        except UpstreamError as exc:
+            self.sources.record(source.name, ok=False, error=exc)
             raise
         self.sources.record(source.name, ok=True)
         return page

@@ -18,13 +18,19 @@ from providers import registry
 from providers.config import ClientOptions, Secret, parse_settings
 from providers.errors import ConfigurationError
 
+from .auth.config import AuthSettings, parse_auth
 from .errors import SettingsError
+from .events.settings import EventSettings, parse_events
+from .limits.config import Limits, parse_limits
+from .observability.config import TelemetrySettings, parse_telemetry
+from .resilience.config import QuotaSettings, parse_quotas, shared_quota_url, with_shared_quotas
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: ``[[accounts]]`` keys the gateway handles itself; the rest belong to the vendor.
 _CLIENT_OPTION_KEYS = frozenset(f.name for f in fields(ClientOptions))
 _ACCOUNT_KEYS = frozenset({"name", "provider"}) | _CLIENT_OPTION_KEYS
 MAX_PAGE_SIZE_LIMIT = 1000
+_TOP_LEVEL_KEYS = {"server", "accounts", "auth", "keys", "limits", "events", "telemetry", "quotas"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,17 @@ class ServerSettings:
     default_page_size: int = 50
     max_page_size: int = 500
     graphiql: bool = True
+    #: Seconds one GraphQL operation may spend upstream, retries and waits included; a
+    #: source that cannot answer in time is a ``failures`` entry. 0: no deadline.
+    operation_timeout: float = 5.0
+    #: Consecutive failures that open a source's circuit breaker (0: no breaker), and
+    #: seconds before an open breaker lets one probe through.
+    breaker_failures: int = 5
+    breaker_cooldown: float = 10.0
+    #: Identical upstream reads in flight at once share one request.
+    coalesce_reads: bool = True
+    #: Browser origins allowed to call the API (CORS), e.g. ``["https://app.example.com"]``.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -55,6 +72,11 @@ class AccountSettings:
 class Settings:
     server: ServerSettings
     accounts: tuple[AccountSettings, ...]
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    limits: Limits = field(default_factory=Limits)
+    events: EventSettings = field(default_factory=EventSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    quotas: QuotaSettings = field(default_factory=QuotaSettings)
 
 
 def load(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,7 +92,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
 
 
 def from_mapping(raw: Mapping[str, Any], *, env: Mapping[str, str]) -> Settings:
-    unknown = sorted(set(raw) - {"server", "accounts"})
+    unknown = sorted(set(raw) - _TOP_LEVEL_KEYS)
     if unknown:
         raise SettingsError(f"unknown top-level key(s): {', '.join(unknown)}")
     expanded = _expand(raw, env, "")
@@ -87,7 +109,27 @@ def from_mapping(raw: Mapping[str, Any], *, env: Mapping[str, str]) -> Settings:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SettingsError(f"accounts: duplicate name(s) {', '.join(duplicates)}")
-    return Settings(server=server, accounts=accounts)
+    for origin in server.cors_origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+            raise SettingsError(
+                "server: cors_origins entries must be origins such as https://app.example.com"
+            )
+    auth = parse_auth(expanded.get("auth"), expanded.get("keys", []), names)
+    events = parse_events(expanded.get("events"))
+    quotas = parse_quotas(expanded.get("quotas"))
+    if server.operation_timeout < 0 or server.breaker_failures < 0 or server.breaker_cooldown < 0:
+        raise SettingsError(
+            "server: operation_timeout, breaker_failures and breaker_cooldown must not be negative"
+        )
+    return Settings(
+        server=server,
+        accounts=with_shared_quotas(accounts, shared_quota_url(quotas, events)),
+        auth=auth,
+        limits=parse_limits(expanded.get("limits")),
+        events=events,
+        telemetry=parse_telemetry(expanded.get("telemetry")),
+        quotas=quotas,
+    )
 
 
 def _account(index: int, raw: Any) -> AccountSettings:

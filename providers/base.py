@@ -19,6 +19,7 @@ import enum
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from .costs import RequestCosts
 from .models import (
     Account,
     Call,
@@ -87,6 +88,9 @@ class ProviderBackend(Protocol):
     capabilities: ClassVar[Capability]
     #: ``RecordingQuery`` fields applied upstream; the gateway applies the rest itself.
     native_filters: ClassVar[frozenset[str]]
+    #: The most upstream requests each method may send (see :mod:`providers.costs`): the
+    #: gateway prices operations with it before running them.
+    request_costs: RequestCosts
 
     @property
     def account(self) -> Account:

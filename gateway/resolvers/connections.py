@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.errors import InvalidArgumentError, InvalidCursorError, InvalidIdError
-from gateway.ids import decode_id, encode_id
+from gateway.ids import GlobalId, decode_id, encode_id
 from gateway.loaders import load_now
 from gateway.paging import (
     Position,
@@ -24,6 +24,7 @@ from gateway.paging import (
 )
 from gateway.sources import Source
 from providers import models as m
+from providers import registry
 from providers.base import FILTER_FIELDS
 
 from . import prefetch
@@ -59,11 +60,13 @@ def global_id(info: Info, type_name: str, obj: Any, native_id: str) -> str:
     return encode_id(type_name, account.provider, account.provider_account_id, native_id)
 
 
-def source_of(ctx: GatewayContext, gid_provider: str, gid_account: str) -> Source:
-    source = ctx.sources.by_vendor_key(gid_provider, gid_account)
-    if source is None or source not in ctx.visible_sources():
-        raise InvalidIdError("ID refers to an account this gateway does not serve")
-    return source
+def source_of(ctx: GatewayContext, gid: GlobalId) -> Source | None:
+    """The source an ID names, or ``None`` when this caller cannot see it: an account the
+    gateway does not serve and another tenant's account answer alike (DESIGN §8). An ID
+    of a provider that is not registered is malformed (``BAD_ID``)."""
+    if gid.provider not in registry.names():
+        raise InvalidIdError(f"ID names an unknown provider {gid.provider[:20]!r}")
+    return ctx.visible_source(gid.provider, gid.provider_account_id)
 
 
 def page_size(ctx: GatewayContext, first: int | None) -> int:
@@ -92,6 +95,7 @@ def _failures(merged_failures: Sequence[Any]) -> list[Any]:
                 account_id=source.global_id,
                 code=error.code,
                 message=error.message,
+                retry_after=getattr(error, "retry_after", None),
             )
         )
     return out
@@ -111,7 +115,7 @@ async def _paged(
 
     ctx = info.context
     count = page_size(ctx, first)
-    fp = fingerprint(kind, sources, args)
+    fp = fingerprint(kind, sources, [args, ctx.caller.identity])
     if after is not None:
         positions = decode_cursor(ctx.cursors, after, fp, sources)
     else:
@@ -215,16 +219,18 @@ def recording_query(
     if filter.account_ids is not None:
         names = set()
         for raw in filter.account_ids:
-            gid = decode_id(raw, expected="Account")
-            names.add(source_of(ctx, gid.provider, gid.provider_account_id).name)
+            found = source_of(ctx, decode_id(raw, expected="Account"))
+            if found is not None:
+                names.add(found.name)
         sources = [s for s in sources if s.name in names]
     call_id = conference_id = None
     for maybe_id, type_name in ((filter.call_id, "Call"), (filter.conference_id, "Conference")):
         if maybe_id is None:
             continue
         gid = decode_id(maybe_id, expected=type_name)
-        owner = source_of(ctx, gid.provider, gid.provider_account_id)
-        sources = [s for s in sources if s.name == owner.name]
+        owner = source_of(ctx, gid)
+        # Another tenant's call matches nothing, exactly like a call that does not exist.
+        sources = [s for s in sources if owner is not None and s.name == owner.name]
         if type_name == "Call":
             call_id = gid.native_id
         else:
@@ -338,7 +344,9 @@ def _child_fingerprint(ctx: GatewayContext, parent: m.Call | m.Conference) -> st
         parent.provider_call_id if isinstance(parent, m.Call) else parent.provider_conference_id
     )
     return fingerprint(
-        "children", [ctx.source(parent.account_name)], [type(parent).__name__, native_id]
+        "children",
+        [ctx.source(parent.account_name)],
+        [type(parent).__name__, native_id, ctx.caller.identity],
     )
 
 

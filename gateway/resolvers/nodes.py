@@ -23,7 +23,9 @@ MAX_NODES = 500
 async def resolve_node(info: Info, raw_id: str) -> Any:
     ctx = info.context
     gid = decode_id(raw_id)
-    source = source_of(ctx, gid.provider, gid.provider_account_id)
+    source = source_of(ctx, gid)
+    if source is None:
+        return None
     if gid.type_name == "Account":
         return source.account if gid.native_id == gid.provider_account_id else None
     loader: Any = {

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.context import Info
 from gateway.ids import decode_id
+from gateway.resilience import Upstream
+from gateway.sources import Source
 from gateway.types.account import Account
 from gateway.types.call import Call
+from gateway.types.circuit import AccountCircuit, CircuitState, worst
 from gateway.types.conference import Conference
 from gateway.types.enums import Capability, Provider, SourceHealth
 from gateway.types.inputs import RecordingFilter
@@ -33,6 +36,10 @@ class ProviderInfo:
     )
     accounts: list[Account]
     health: SourceHealth
+    circuit: CircuitState = strawberry.field(
+        description="The worst circuit-breaker state among this provider's accounts."
+    )
+    circuits: list[AccountCircuit] = strawberry.field(description="Each account's circuit breaker.")
 
 
 def _health(states: list[bool | None]) -> SourceHealth:
@@ -42,6 +49,21 @@ def _health(states: list[bool | None]) -> SourceHealth:
     if any(state is True for state in states):
         return SourceHealth.UP
     return SourceHealth.UNKNOWN
+
+
+def _circuits(upstream: Upstream, mine: list[Source]) -> dict[str, Any]:
+    circuits = []
+    for source in mine:
+        breaker = upstream.breaker(source)
+        circuits.append(
+            AccountCircuit(
+                account=source.account,
+                state=breaker.state,
+                consecutive_failures=breaker.consecutive,
+                retry_after=breaker.retry_after(),
+            )
+        )
+    return {"circuit": worst([c.state for c in circuits]), "circuits": circuits}
 
 
 @strawberry.type
@@ -63,9 +85,8 @@ class AccountQuery:
 
     @strawberry.field
     def account(self, info: Info, id: strawberry.ID) -> Account | None:
-        gid = decode_id(id, expected="Account")
-        source = connections.source_of(info.context, gid.provider, gid.provider_account_id)
-        return source.account
+        source = connections.source_of(info.context, decode_id(id, expected="Account"))
+        return source.account if source is not None else None
 
 
 @strawberry.type
@@ -102,6 +123,7 @@ class ProviderQuery:
                     ),
                     accounts=[s.account for s in mine],
                     health=_health([info.context.sources.health(s.name) for s in mine]),
+                    **_circuits(info.context.sources.upstream, mine),
                 )
             )
         return out

@@ -88,6 +88,7 @@ class Recording(Node):
 
     @strawberry.field
     def media(self, parent: strawberry.Parent[m.Recording], info: Info) -> RecordingMedia | None:
+        info.context.require_scope("media")
         source = info.context.source(parent.account_name)
         if DomainCapability.MEDIA_DOWNLOAD not in source.backend.capabilities:
             return None

@@ -23,7 +23,6 @@ def codes(body: dict) -> list[str]:
         "x" * 5000,
         base64.urlsafe_b64encode(b"Recording:freeclimb").decode(),
         base64.urlsafe_b64encode(b"Planet:freeclimb:AC1:RE1").decode(),
-        encode_id("Recording", "freeclimb", "ACnot-ours", "RE1"),
         encode_id("Recording", "nosuchvendor", "x", "y"),
     ],
 )
@@ -32,6 +31,17 @@ async def test_malformed_or_foreign_ids_are_typed_errors(gateway: Gateway, bad_i
     body = await gateway.query("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
     assert codes(body) == ["BAD_ID"]
     assert body["data"] == {"node": None}
+    assert sum(gateway.upstream_requests().values()) == 0
+
+
+async def test_an_account_this_gateway_does_not_serve_looks_missing(gateway: Gateway) -> None:
+    """Well-formed IDs of accounts the caller cannot see answer as a missing object does
+    (null, no error): the same answer another tenant's objects get (tests/auth)."""
+    gateway.reset_logs()
+    for type_name in ("Recording", "Call", "Account"):
+        gid = encode_id(type_name, "freeclimb", "ACnot-ours", "ACnot-ours")
+        body = await gateway.query("query($id: ID!) { node(id: $id) { id } }", {"id": gid})
+        assert body == {"data": {"node": None}}
     assert sum(gateway.upstream_requests().values()) == 0
 
 

@@ -106,7 +106,8 @@ DIRECT_BODIES: list[Any] = [
     {"query": "{ __typename }", "extensions": {"trace": True}, "variables": None},
 ]
 
-STOCK_BODIES: list[Any] = [
+#: Refused before anything runs, on both paths alike: 400 (415, 413) with a GraphQL-shaped body.
+REJECTED_BODIES: list[Any] = [
     b"{not json",
     b"",
     b"null",
@@ -128,27 +129,33 @@ def _body(value: Any) -> bytes:
     return value if isinstance(value, bytes) else orjson.dumps(value)
 
 
-@pytest.mark.parametrize(
-    ("body", "stock_runs"),
-    [(body, 0) for body in DIRECT_BODIES] + [(body, 1) for body in STOCK_BODIES],
-)
-async def test_json_bodies_answer_exactly_like_strawberry(
-    pair: Pair, body: Any, stock_runs: int
-) -> None:
-    """Plain single operations take the direct path; every other body, Strawberry's."""
+@pytest.mark.parametrize("body", DIRECT_BODIES)
+async def test_json_bodies_answer_exactly_like_strawberry(pair: Pair, body: Any) -> None:
+    """Plain single operations take the direct path and answer what Strawberry would."""
     json_type = {"Content-Type": "application/json"}
     direct, stock = await pair.both(data=_body(body), headers=json_type)
     assert direct == stock
-    assert pair.direct.stock_runs == stock_runs
+    assert pair.direct.stock_runs == 0
+
+
+@pytest.mark.parametrize("body", REJECTED_BODIES)
+async def test_malformed_bodies_are_refused_before_anything_runs(pair: Pair, body: Any) -> None:
+    json_type = {"Content-Type": "application/json"}
+    direct, stock = await pair.both(data=_body(body), headers=json_type)
+    assert direct == stock
+    status, headers, raw = direct
+    assert status == 400
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    [error] = orjson.loads(raw)["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert error["message"]
+    assert pair.direct.stock_runs == 0
 
 
 @pytest.mark.parametrize(
     "request_",
     [
-        {"method": "GET", "params": {"query": "{ accounts { name } }"}},
         {"method": "GET", "headers": {"Accept": "text/html"}},
-        {"method": "PUT", "data": b'{"query": "{ __typename }"}'},
-        {"data": b'{"query": "{ __typename }"}', "headers": {"Content-Type": "text/plain"}},
         {
             "data": b'{"query": "{ __typename }"}',
             "headers": {"Content-Type": "application/json", "Accept": "multipart/mixed"},
@@ -158,7 +165,7 @@ async def test_json_bodies_answer_exactly_like_strawberry(
             "headers": {"Content-Type": "application/json", "Accept": "text/event-stream"},
         },
     ],
-    ids=["get", "graphiql", "put", "text-plain", "multipart-accept", "sse-accept"],
+    ids=["graphiql", "multipart-accept", "sse-accept"],
 )
 async def test_other_requests_go_through_strawberry(pair: Pair, request_: dict[str, Any]) -> None:
     direct, stock = await pair.both(**request_)
@@ -174,3 +181,37 @@ async def test_json_with_charset_takes_the_direct_path(pair: Pair) -> None:
     assert direct[1]["Content-Type"] == "application/json; charset=utf-8"
     assert orjson.loads(direct[2])["data"]["accounts"]
     assert pair.direct.stock_runs == 0
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        ({"method": "PUT", "data": b'{"query": "{ __typename }"}'}, 405),
+        ({"data": b'{"query": "{ __typename }"}', "headers": {"Content-Type": "text/plain"}}, 415),
+        ({"method": "GET", "params": {"query": "{ accounts { name } }"}}, 400),
+    ],
+    ids=["put", "text-plain", "get-without-preflight-header"],
+)
+async def test_requests_a_browser_could_send_cross_site_run_nothing(
+    pair: Pair, request_: dict[str, Any], status: int
+) -> None:
+    """Simple (non-preflighted) requests cannot run an operation: CSRF protection."""
+    direct, stock = await pair.both(**request_)
+    assert direct == stock
+    assert direct[0] == status
+    assert orjson.loads(direct[2])["errors"][0]["extensions"]["code"]
+    assert pair.direct.stock_runs == 0
+
+
+async def test_get_with_a_preflighted_header_runs_queries_only(pair: Pair) -> None:
+    headers = {"X-Requested-With": "fetch"}
+    query = {"query": "{ accounts { name } }"}
+    direct, stock = await pair.both(method="GET", params=query, headers=headers)
+    assert direct == stock
+    assert direct[0] == 200
+    assert len(orjson.loads(direct[2])["data"]["accounts"]) == 3
+    mutation = {"query": "mutation { __typename }"}
+    status, _, _ = await pair._send(
+        "/graphql", {"method": "GET", "params": mutation, "headers": headers}
+    )
+    assert status == 400

@@ -13,6 +13,7 @@ from providers.models import Account
 
 from .errors import SettingsError
 from .ids import encode_id
+from .resilience import CircuitState, Upstream
 from .settings import AccountSettings
 
 
@@ -47,18 +48,32 @@ class Source:
 class Sources:
     """All sources by local name and by (provider, provider account id)."""
 
-    def __init__(self, sources: list[Source]) -> None:
+    def __init__(self, sources: list[Source], upstream: Upstream | None = None) -> None:
+        #: Breakers and reads in flight, shared by every operation (gateway.resilience).
+        self.upstream = upstream or Upstream()
         self._by_name = {s.name: s for s in sources}
         self._by_vendor_key = {(s.provider, s.account.provider_account_id): s for s in sources}
         self._health: dict[str, bool] = {}
+        self._errors: dict[str, str] = {}
 
-    def record(self, name: str, *, ok: bool) -> None:
-        """Remember how a source answered its latest request (for ``providers.health``)."""
+    def record(self, name: str, *, ok: bool, error: BaseException | None = None) -> None:
+        """Remember how a source answered its latest request (for ``providers.health``
+        and ``/readyz``); a failure keeps the error's code, not the error itself."""
         self._health[name] = ok
+        if ok:
+            self._errors.pop(name, None)
+        else:
+            self._errors[name] = str(getattr(error, "code", None) or "INTERNAL")
 
     def health(self, name: str) -> bool | None:
-        """``True`` up, ``False`` down, ``None`` not asked yet."""
+        """``True`` up, ``False`` down (or its breaker is open), ``None`` not asked yet."""
+        if self.upstream.circuit(name) is CircuitState.OPEN:
+            return False
         return self._health.get(name)
+
+    def error(self, name: str) -> str | None:
+        """The code of the error the source's latest request failed with, if it failed."""
+        return self._errors.get(name)
 
     @classmethod
     def build(cls, accounts: tuple[AccountSettings, ...]) -> Sources:

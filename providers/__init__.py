@@ -9,6 +9,7 @@ from .config import ClientOptions, Secret
 from .errors import (
     AuthenticationError,
     ConfigurationError,
+    InvalidOptionError,
     InvalidRequestError,
     InvalidStateError,
     InvalidTokenError,
@@ -51,6 +52,7 @@ __all__ = [
     "ClientOptions",
     "Conference",
     "ConfigurationError",
+    "InvalidOptionError",
     "InvalidRequestError",
     "InvalidStateError",
     "InvalidTokenError",

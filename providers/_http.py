@@ -32,8 +32,11 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
 )
+from tenacity.stop import stop_base
 from yarl import URL
 
+from . import _deadline
+from ._limits import AccountGate, quota_key
 from .config import ClientOptions
 from .errors import (
     AuthenticationError,
@@ -47,6 +50,7 @@ from .errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from .observe import OBSERVER, UNTEMPLATED, UpstreamRequest
 
 log = logging.getLogger("providers.http")
 
@@ -121,8 +125,11 @@ class HttpClient:
         parse_error: ErrorParser,
         basic_auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        account: str = "",
     ) -> None:
         self.provider = provider
+        #: The ``[[accounts]]`` name, for :mod:`providers.observe` reports.
+        self.account = account
         self.base_url = URL(base_url.rstrip("/"))
         self.options = options
         self._parse_error = parse_error
@@ -130,6 +137,12 @@ class HttpClient:
         if basic_auth is not None:
             self._headers["Authorization"] = aiohttp.encode_basic_auth(*basic_auth)
         self._session: aiohttp.ClientSession | None = None
+        #: Rate limit and 429 pause of this vendor account (``providers._limits``).
+        self.gate = AccountGate(
+            provider,
+            options,
+            quota_key=quota_key(provider, base_url, basic_auth[0] if basic_auth else account),
+        )
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -146,6 +159,7 @@ class HttpClient:
         return self._session
 
     async def aclose(self) -> None:
+        await self.gate.aclose()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -165,14 +179,16 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         retry: bool | None = None,
         expect_json: bool = True,
+        endpoint: str | None = None,
     ) -> Response:
         """Send one request, retrying reads. Raises ``UpstreamError`` subclasses for any
         non-2xx answer, a timeout, a connection failure or an unparseable JSON body.
 
         The first attempt is a plain call: the retry machinery (about 20 µs a request) is
-        only set up once an attempt has failed and may be retried."""
+        only set up once an attempt has failed and may be retried. ``endpoint`` is the
+        path's template for :mod:`providers.observe` (``/Accounts/{id}/Recordings``)."""
         send = functools.partial(
-            self._send,
+            self._admitted,
             method,
             path,
             params=params,
@@ -180,26 +196,57 @@ class HttpClient:
             data=data,
             headers=headers,
             expect_json=expect_json,
+            endpoint=endpoint,
         )
         retryable = method in ("GET", "HEAD") if retry is None else retry
         retries = self.options.read_retries if retryable else 0
         try:
-            return await send()
+            return await send(attempt=1)
         except UpstreamError as exc:
-            if retries < 1 or not self._should_retry(exc):
+            if retries < 1 or not self._should_retry(exc) or _too_late(self._delay(exc, 1)):
                 raise
             first_failure = exc
         await asyncio.sleep(self._delay(first_failure, 1))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(retries),
+            # A retry (or a Retry-After wait) never outlasts the operation's deadline.
+            stop=stop_after_attempt(retries) | _STOP_AT_DEADLINE,
             retry=retry_if_exception(self._should_retry),
             wait=self._wait,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                return await send()
+                return await send(attempt=attempt.retry_state.attempt_number + 1)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _admitted(self, method: str, path: str, **kwargs: Any) -> Response:
+        """One attempt, once the account's gate lets it go (``providers._limits``); a 429
+        pauses the whole account."""
+        gate = self.gate
+        probe = False if gate.idle else await gate.admit()
+        try:
+            return await self._send(method, path, **kwargs)
+        except RateLimitedError as exc:
+            await gate.pause(exc.retry_after)
+            raise
+        finally:
+            if probe:
+                gate.probe_done()
+
+    def _attempt_timeout(self, method: str, path: str) -> aiohttp.ClientTimeout | None:
+        """The attempt's timeout when the operation's deadline is nearer than the
+        configured ``timeout`` (``None``: the session's own)."""
+        left = _deadline.remaining()
+        if left is None or left >= self.options.timeout:
+            return None
+        if left <= 0:
+            raise UpstreamTimeoutError(
+                f"{self.provider}: {method} {path} not sent: the operation's deadline passed",
+                provider=self.provider,
+            )
+        return aiohttp.ClientTimeout(
+            total=left, sock_connect=min(left, self.options.connect_timeout)
+        )
 
     def _should_retry(self, exc: BaseException) -> bool:
         if isinstance(exc, RateLimitedError):
@@ -226,14 +273,24 @@ class HttpClient:
         data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         expect_json: bool,
+        endpoint: str | None,
+        attempt: int,
     ) -> Response:
+        timeout = self._attempt_timeout(method, path)
         started = time.perf_counter()
         try:
-            async with self.session.request(
-                method, self.url(path), params=params, json=json, data=data, headers=headers
+            session = self.session
+            async with session.request(
+                method,
+                self.url(path),
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                timeout=timeout or session.timeout,
             ) as resp:
                 raw = await resp.read()
-                self._log(method, path, resp.status, started)
+                self._log(method, path, resp.status, started, endpoint, attempt)
                 if resp.status >= 400:
                     raise self._error(resp.status, raw, resp.headers, method, path)
                 body: Any = raw
@@ -245,13 +302,14 @@ class HttpClient:
         except UpstreamError:
             raise
         except TimeoutError as exc:
-            self._log(method, path, None, started)
+            self._log(method, path, None, started, endpoint, attempt, "timeout")
             raise UpstreamTimeoutError(
-                f"{self.provider}: {method} {path} timed out after {self.options.timeout:g}s",
+                f"{self.provider}: {method} {path} timed out after "
+                f"{timeout.total if timeout else self.options.timeout:.3g}s",
                 provider=self.provider,
             ) from exc
         except aiohttp.ClientError as exc:
-            self._log(method, path, None, started)
+            self._log(method, path, None, started, endpoint, attempt, "connection")
             raise UnavailableError(
                 f"{self.provider}: {method} {path} failed: {type(exc).__name__}",
                 provider=self.provider,
@@ -263,21 +321,26 @@ class HttpClient:
         *,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        endpoint: str | None = None,
     ) -> HttpMediaStream:
         """GET a binary resource without reading it into memory."""
+        if not self.gate.idle and await self.gate.admit():  # counts against the quota
+            self.gate.probe_done()
         started = time.perf_counter()
         try:
             resp = await self.session.get(self.url(path), params=params, headers=headers)
         except TimeoutError as exc:
+            self._log("GET", path, None, started, endpoint, 1, "timeout")
             raise UpstreamTimeoutError(
                 f"{self.provider}: GET {path} timed out", provider=self.provider
             ) from exc
         except aiohttp.ClientError as exc:
+            self._log("GET", path, None, started, endpoint, 1, "connection")
             raise UnavailableError(
                 f"{self.provider}: GET {path} failed: {type(exc).__name__}",
                 provider=self.provider,
             ) from exc
-        self._log("GET", path, resp.status, started)
+        self._log("GET", path, resp.status, started, endpoint, 1)
         if resp.status >= 400:
             raw = await resp.read()
             resp.release()
@@ -319,7 +382,30 @@ class HttpClient:
             )
         return cls(message, provider=self.provider, status=status, vendor_code=vendor.vendor_code)
 
-    def _log(self, method: str, path: str, status: int | None, started: float) -> None:
+    def _log(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        started: float,
+        endpoint: str | None = None,
+        attempt: int = 1,
+        error: str | None = None,
+    ) -> None:
+        observer = OBSERVER.get()
+        if observer is not None:
+            observer.upstream_request(
+                UpstreamRequest(
+                    self.provider,
+                    self.account,
+                    method,
+                    endpoint or UNTEMPLATED,
+                    status,
+                    error,
+                    time.perf_counter() - started,
+                    attempt,
+                )
+            )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s %s -> %s in %.1f ms",
@@ -329,6 +415,22 @@ class HttpClient:
                 status if status is not None else "error",
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def _too_late(wait: float) -> bool:
+    """Would waiting ``wait`` seconds (then trying again) pass the operation's deadline?"""
+    left = _deadline.remaining()
+    return left is not None and wait >= left
+
+
+class _StopAtDeadline(stop_base):
+    """Tenacity stop condition: the coming wait would pass the deadline."""
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return _too_late(retry_state.upcoming_sleep)
+
+
+_STOP_AT_DEADLINE = _StopAtDeadline()
 
 
 class HttpMediaStream:

@@ -54,6 +54,14 @@ class ClientOptions:
     #: Concurrent requests of one batch (per-id reads, Kazoo windows). Vendors meter
     #: requests, not concurrency, so the pool size is the natural bound.
     max_concurrency: int = 32
+    #: Client-side token bucket: at most ``rate_limit`` requests per ``rate_limit_period``
+    #: seconds for this account. ``None``: the vendor's documented meter
+    #: (``providers._limits.DOCUMENTED_LIMITS``); 0: no client-side limit.
+    rate_limit: float | None = None
+    rate_limit_period: float | None = None
+    #: Redis holding this account's bucket and 429 pause, shared by every gateway process
+    #: configured with it (``[quotas] redis_url`` sets it for every account).
+    quota_redis_url: Secret | None = None
 
 
 def secret_fields(config_class: type[Any]) -> frozenset[str]:

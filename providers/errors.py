@@ -6,6 +6,7 @@ The tree, drawn once::
     ├── ConfigurationError          bad or missing account settings (raised before any I/O)
     ├── InvalidTokenError           a page token that this backend never issued
     ├── UnsupportedError            the vendor cannot do this (see ``Capability``)
+    ├── InvalidOptionError          a write option whose value the vendor would refuse
     ├── WebhookRejectedError        bad signature, stale timestamp, wrong secret
     └── UpstreamError               the vendor answered badly, or not at all
         ├── AuthenticationError     401: credentials refused
@@ -46,7 +47,33 @@ class InvalidTokenError(ProviderError):
 
 
 class UnsupportedError(ProviderError):
+    """``capability`` names the missing :class:`~providers.base.Capability` (lowercase),
+    ``option`` the request option the vendor cannot honour, when that is the reason."""
+
     code = "UNSUPPORTED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        capability: str | None = None,
+        option: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.capability = capability
+        self.option = option
+
+
+class InvalidOptionError(ProviderError):
+    """Raised before any request: ``field`` names the option (``channels``,
+    ``providerOptions.record_min_sec``) whose value is refused."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, message: str, *, field: str, provider: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.field = field
 
 
 class WebhookRejectedError(ProviderError):

@@ -189,14 +189,39 @@ class RecordingTarget:
             raise ValueError("a RecordingTarget names exactly one of a call or a conference")
 
 
+#: Vendor-neutral names of the recording events a status callback may be asked for.
+CALLBACK_EVENTS: frozenset[str] = frozenset(
+    {"started", "in_progress", "paused", "resumed", "stopped", "completed", "absent", "failed"}
+)
+#: ``StartRecordingOptions.track`` values.
+TRACKS: frozenset[str] = frozenset({"inbound", "outbound", "both"})
+#: ``StartRecordingOptions.format`` values.
+AUDIO_FORMATS: frozenset[str] = frozenset({"wav", "mp3"})
+
+
 @dataclass(frozen=True, slots=True)
 class StartRecordingOptions:
-    channels: int = 1
-    track: str = "both"
-    trim_silence: bool = False
+    """How to record. ``None`` leaves a choice to the vendor's default.
+
+    A backend maps every option it can honour and raises ``UnsupportedError`` (with
+    ``option`` set) for one it cannot, and ``InvalidOptionError`` (with ``field`` set) for a
+    value it refuses: nothing is dropped silently. ``status_callback_events`` holds names
+    from :data:`CALLBACK_EVENTS`; ``provider_options`` holds vendor-only knobs under the
+    vendor's own names (e.g. Kazoo's ``record_min_sec``), validated by the backend.
+    ``default_status_callback_url`` is not a caller's option but where the gateway wants
+    events by default: used (with the vendor's usual events) by a vendor that takes a
+    per-recording callback when ``status_callback_url`` is not given, ignored by others.
+    """
+
+    channels: int | None = None
+    track: str | None = None
+    trim_silence: bool | None = None
+    time_limit_seconds: int | None = None
+    format: str | None = None
     status_callback_url: str | None = None
-    status_callback_events: tuple[str, ...] = ("completed",)
-    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] | None = None
+    provider_options: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    default_status_callback_url: str | None = None
 
 
 class RecordingEventKind(enum.Enum):

@@ -34,6 +34,11 @@ class ProviderFailure:
     account_id: strawberry.ID
     code: str
     message: str
+    retry_after: float | None = strawberry.field(
+        default=None,
+        description="Seconds before asking this source again is useful: its circuit breaker "
+        "is open (UPSTREAM_UNAVAILABLE) or its rate limit is spent (UPSTREAM_RATE_LIMITED).",
+    )
 
 
 @strawberry.type

@@ -8,12 +8,15 @@ What the backend absorbs so that callers never see it:
   of calls and recordings (the recording's ``cdr_id``);
 * conference recordings are linked through ``custom_channel_vars.conference_id`` (the
   simulator's choice, see its docstring);
-* recording control exists only as the conference ``record`` action (start/stop): no
-  pause/resume anywhere, and live-call recording needs Konami Pro metaflows.
+* live calls are channels (``GET /channels``): the first calls page puts them before the
+  CDRs, and ``get_calls`` reads a channel for an id without a ``YYYYMM-`` prefix;
+* recording control: a live call's ``record_call`` metaflow (Konami Pro) and the
+  conference ``record`` action, both start/stop (see :mod:`.writes`); no pause/resume.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -30,7 +33,6 @@ from providers.config import ClientOptions, parse_settings, secret_fields
 from providers.errors import (
     InvalidTokenError,
     NotFoundError,
-    UnsupportedError,
 )
 from providers.models import (
     Account,
@@ -39,17 +41,23 @@ from providers.models import (
     Page,
     PageRequest,
     Recording,
-    RecordingAction,
     RecordingEvent,
     RecordingEventKind,
     RecordingQuery,
-    RecordingTarget,
-    StartRecordingOptions,
     WebhookRequest,
 )
 
 from . import mapping, paging, webhooks
-from .client import CDR_ID, HEX32, PROVIDER, RECORDING_ID, KazooClient, KazooConfig
+from .client import (
+    CDR_ID,
+    CHANNEL_ID,
+    HEX32,
+    PROVIDER,
+    RECORDING_ID,
+    KazooClient,
+    KazooConfig,
+)
+from .control import RecordingControl, channel_rows
 from .paging import Position
 from .wire import Envelope
 
@@ -60,13 +68,14 @@ BATCH_PAGE_SIZE = 500
 _CONFERENCE_KEY = "custom_channel_vars.conference_id"
 
 
-class KazooBackend:
+class KazooBackend(RecordingControl):
     provider: ClassVar[str] = PROVIDER
     capabilities: ClassVar[Capability] = (
         Capability.DELETE_RECORDING
         | Capability.MEDIA_DOWNLOAD
         | Capability.START_CONFERENCE_RECORDING
-        | Capability.STOP_RECORDING  # conferences only
+        | Capability.START_CALL_RECORDING  # live channels, record_call metaflow
+        | Capability.STOP_RECORDING
         | Capability.WEBHOOKS
     )
     native_filters: ClassVar[frozenset[str]] = frozenset(
@@ -149,7 +158,9 @@ class KazooBackend:
         if page.token is not None:
             pos: Position | None = paging.decode(page.token, "cdr")
         else:
-            pos = paging.first_position("cdr", *await self._bounds())
+            bounds, listed = await asyncio.gather(self._bounds(), self.client.list_channels())
+            pos = paging.first_position("cdr", *bounds)
+            channels = channel_rows(listed)
 
         async def fetch(at: Position, size: int) -> Envelope:
             return await self.client.list_cdrs([("page_size", str(size)), *at.params()])
@@ -159,7 +170,10 @@ class KazooBackend:
         )
         name = self.account_name
         return Page(
-            LazyItems(rows, lambda row: mapping.call_from_row(row, name)),
+        """Live channels first (on the first page only, asked alongside the newest CDR
+        window), then finished calls (CDRs), each newest first."""
+        channels: list[dict[str, Any]] = []
+            LazyItems([*channels, *rows], lambda row: mapping.call_from_any(row, name)),
             paging.encode(nxt) if nxt is not None else None,
         )
 
@@ -294,11 +308,17 @@ class KazooBackend:
         return await gather_bounded(ids, one, limit=self.options.max_concurrency)
 
     async def get_calls(self, ids: Sequence[str]) -> Sequence[Call | None]:
-        async def one(cdr_id: str) -> Call | None:
-            if not CDR_ID.fullmatch(cdr_id):
+        """CDR ids (``YYYYMM-<call id>``) read the CDR; other well-formed ids a live
+        channel."""
+
+        async def one(call_id: str) -> Call | None:
+            if CDR_ID.fullmatch(call_id):
+                doc = await none_if_missing(self.client.get_cdr(call_id))
+                return None if doc is None else mapping.call_from_doc(doc, self.account_name)
+            if not CHANNEL_ID.fullmatch(call_id):
                 return None
-            doc = await none_if_missing(self.client.get_cdr(cdr_id))
-            return None if doc is None else mapping.call_from_doc(doc, self.account_name)
+            row = await none_if_missing(self.client.get_channel(call_id))
+            return None if row is None else mapping.call_from_channel(row, self.account_name)
 
         return await gather_bounded(ids, one, limit=self.options.max_concurrency)
 
@@ -329,40 +349,6 @@ class KazooBackend:
             raise self._not_found("recording", recording_id)
         headers = range_headers(byte_range)
         return await self.client.open_recording_media(recording_id, headers)
-
-    async def start_recording(
-        self, target: RecordingTarget, options: StartRecordingOptions
-    ) -> Recording | None:
-        if target.provider_conference_id is None:
-            raise UnsupportedError(
-                "kazoo cannot start recording a live call over the API without the "
-                "Konami Pro record_call metaflow; only conference recordings can be started",
-                provider=PROVIDER,
-            )
-        await self._conference_record(target.provider_conference_id, "start")
-        return None
-
-    async def control_recording(
-        self, target: RecordingTarget, action: RecordingAction
-    ) -> Recording | None:
-        if action is not RecordingAction.STOP:
-            raise UnsupportedError(
-                f"kazoo cannot {action.value} a recording: it has no pause/resume",
-                provider=PROVIDER,
-            )
-        if target.provider_conference_id is None:
-            raise UnsupportedError(
-                "kazoo cannot stop a live call's recording over the API without the "
-                "Konami Pro record_call metaflow; only conference recordings can be stopped",
-                provider=PROVIDER,
-            )
-        await self._conference_record(target.provider_conference_id, "stop")
-        return None
-
-    async def _conference_record(self, conference_id: str, action: str) -> None:
-        if not HEX32.fullmatch(conference_id):
-            raise self._not_found("conference", conference_id)
-        await self.client.conference_record(conference_id, action)
 
     # -- webhooks --------------------------------------------------------------------
 

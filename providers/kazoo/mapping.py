@@ -202,6 +202,36 @@ def _call(
     )
 
 
+_CHANNEL_HIDDEN = _HIDDEN | {"uuid", "timestamp", "direction", "destination"}
+
+
+def is_channel(row: Mapping[str, Any]) -> bool:
+    """A ``/channels`` row (live call) rather than a CDR row: it has ``uuid``, no ``id``."""
+    return "uuid" in row and "id" not in row
+
+
+def call_from_channel(row: Mapping[str, Any], account_name: str) -> Call:
+    """A live channel: ``uuid`` is its call id, ``timestamp`` (Gregorian) its start."""
+    return Call(
+        provider=PROVIDER,
+        account_name=account_name,
+        provider_call_id=str(row.get("uuid", "")),
+        from_number=text(row.get("caller_id_number")) or text(row.get("username")),
+        to_number=text(row.get("callee_id_number")) or text(row.get("destination")),
+        direction=text(row.get("direction")),
+        status="in-progress" if row.get("answered") else "ringing",
+        start_time=from_gregorian(row.get("timestamp")),
+        extra=_Leftovers(row, _CHANNEL_HIDDEN),
+    )
+
+
+def call_from_any(row: Mapping[str, Any], account_name: str) -> Call:
+    """A ``/calls`` page item: a live channel or a CDR row."""
+    if is_channel(row):
+        return call_from_channel(row, account_name)
+    return call_from_row(row, account_name)
+
+
 def conference(doc: ConferenceDoc | Mapping[str, Any], account_name: str) -> Conference:
     """Kazoo conferences are configuration docs; ``status`` reflects the realtime
     ``_read_only.members`` count (``in-progress`` when anyone is in it)."""

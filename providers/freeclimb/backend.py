@@ -298,6 +298,9 @@ class FreeClimbBackend:
     ) -> Recording | None:
         raise UnsupportedError(
             f"{PROVIDER} cannot {action.value} a recording over REST (a call recording "
+            capability="start_call_recording"
+            if target.provider_call_id is not None
+            else "start_conference_recording",
             "ends with the call, a conference recording with the conference)",
             provider=PROVIDER,
         )
@@ -307,6 +310,7 @@ class FreeClimbBackend:
     async def parse_webhook(self, request: WebhookRequest) -> Sequence[RecordingEvent]:
         timestamp = webhooks.verify(
             request.headers,
+            capability=f"{action.value}_recording",
             request.body,
             [s.reveal() for s in self.config.signing_secrets],
             tolerance=self.config.webhook_tolerance_seconds,

@@ -73,9 +73,9 @@ class KazooBackend(RecordingControl):
     capabilities: ClassVar[Capability] = (
         Capability.DELETE_RECORDING
         | Capability.MEDIA_DOWNLOAD
-        | Capability.START_CONFERENCE_RECORDING
         | Capability.START_CALL_RECORDING  # live channels, record_call metaflow
         | Capability.STOP_RECORDING
+        | Capability.START_CONFERENCE_RECORDING
         | Capability.WEBHOOKS
     )
     native_filters: ClassVar[frozenset[str]] = frozenset(
@@ -168,11 +168,11 @@ class KazooBackend(RecordingControl):
         rows, nxt = await paging.walk(
             fetch, pos, max(1, page.size), "cdrs", concurrency=self.options.max_concurrency
         )
-        name = self.account_name
-        return Page(
         """Live channels first (on the first page only, asked alongside the newest CDR
         window), then finished calls (CDRs), each newest first."""
         channels: list[dict[str, Any]] = []
+        name = self.account_name
+        return Page(
             LazyItems([*channels, *rows], lambda row: mapping.call_from_any(row, name)),
             paging.encode(nxt) if nxt is not None else None,
         )

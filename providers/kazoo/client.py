@@ -33,6 +33,8 @@ PROVIDER = "kazoo"
 HEX32 = re.compile(r"[0-9a-f]{32}")
 RECORDING_ID = re.compile(r"\d{4}(0[1-9]|1[0-2])-[0-9a-f]{32}")
 CDR_ID = re.compile(r"\d{4}(0[1-9]|1[0-2])-[A-Za-z0-9@._:+-]{1,200}")
+#: A live channel's call id (its ``uuid``): what a CDR id carries after ``YYYYMM-``.
+CHANNEL_ID = re.compile(r"[A-Za-z0-9@._:+-]{1,200}")
 DEFAULT_TOKEN_TTL = 3600.0
 
 
@@ -295,4 +297,23 @@ class KazooClient:
             "PUT",
             f"/conferences/{conference_id}",
             json={"action": "record", "data": {"action": action}},
+        )
+
+    # -- live calls (channels) -------------------------------------------------------
+
+    async def list_channels(self) -> Envelope:
+        """``GET /channels``: the account's live channels (not paginated)."""
+        return await self.call("GET", "/channels")
+
+    async def get_channel(self, call_id: str) -> dict[str, Any]:
+        return await self._doc("GET", f"/channels/{call_id}")
+
+    async def channel_metaflow(
+        self, call_id: str, module: str, data: Mapping[str, Any]
+    ) -> Envelope:
+        """``PUT /channels/{uuid}`` metaflow action (Konami Pro), e.g. ``record_call``."""
+        return await self.call(
+            "PUT",
+            f"/channels/{call_id}",
+            json={"action": "metaflow", "data": {"data": {"module": module, "data": dict(data)}}},
         )

@@ -38,6 +38,7 @@ from providers.models import (
 from . import webhooks
 from .client import MAX_PAGE_SIZE, Cursor, ListPage, SignalWireClient, is_sid
 from .mapping import PROVIDER, format_date, to_call, to_conference, to_recording
+from .writes import start_form
 
 T = TypeVar("T")
 
@@ -288,18 +289,11 @@ class SignalWireBackend:
                 "signalwire: conference recordings cannot be started over REST "
                 "(no create endpoint; use <Conference record=...> in cXML)",
                 provider=PROVIDER,
+                capability="start_conference_recording",
             )
+        form = start_form(options)
         self._require_sid(target.provider_call_id, "call")
-        form = {
-            "RecordingChannels": "dual" if options.channels == 2 else "mono",
-            "RecordingTrack": options.track,
-            "Trim": "trim-silence" if options.trim_silence else "do-not-trim",
-        }
-        if options.status_callback_url:
-            form["RecordingStatusCallback"] = options.status_callback_url
-            form["RecordingStatusCallbackEvent"] = " ".join(options.status_callback_events)
-            form["RecordingStatusCallbackMethod"] = options.status_callback_method
-        wire = await self.client.start_call_recording(target.provider_call_id, form)
+        wire = await self.client.start_call_recording(target.provider_call_id, dict(form))
         return to_recording(wire, self.account_name)
 
     async def control_recording(

@@ -45,6 +45,10 @@ simulator chooses as follows:
   ``FreeClimb-Signature: t=<clock()>,v1=...`` (one ``v1`` per active secret: each seeded
   account has two, see ``SimAccount.signing_secrets``). ``clock`` is configurable for
   tolerance tests.
+* Each account has three answered inbound calls in progress (started 1-10 minutes before
+  the simulator was built) and one recorded conference in progress, seeded from their
+  own random stream: REST cannot start or steer their recordings (PerCL only), but they
+  are listed, fetched and can be ended like any live call.
 * ``account_settings`` gives ``base_url``, ``account_id`` and ``api_key`` only: its type
   is ``dict[str, str]``, so the (tuple) ``signing_secrets`` are read from
   ``simulator.accounts[...]`` by tests.

@@ -15,7 +15,15 @@ from providers._sim import Faults, RequestLog, Seeded, fault_middleware
 
 from . import render
 from .app import PREFIX, Routes, make_wav
-from .store import SimAccount, SimCall, SimConference, SimRecording, new_id, seed_account
+from .store import (
+    SimAccount,
+    SimCall,
+    SimConference,
+    SimRecording,
+    new_id,
+    seed_account,
+    seed_live,
+)
 from .webhooks import Delivery, post, signed_request
 
 DEFAULT_PAGE_SIZE = 100
@@ -52,6 +60,8 @@ class FreeClimbSimulator:
         primary = seed_account(self._seeded, recordings)
         other = seed_account(self._seeded, max(3, recordings // 10))
         self.accounts: dict[str, SimAccount] = {a.account_id: a for a in (primary, other)}
+        for account in self.accounts.values():
+            seed_live(account, self.now(), seed)
         self._audio: dict[str, bytes] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 

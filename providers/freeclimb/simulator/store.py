@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -200,3 +201,47 @@ def _add_conference(account: SimAccount, seeded: Seeded, start: datetime, wanted
         )
         account.recordings[rec.recording_id] = rec
     return end
+
+
+def seed_live(account: SimAccount, now: datetime, seed: int, calls: int = 3) -> None:
+    """Calls in progress (answered 1-10 minutes before ``now``) and one recorded
+    conference in progress, so that there is always something live. A separate random
+    stream, so the rest of the seeded data does not change."""
+    rng = random.Random(f"freeclimb-live-{seed}-{account.account_id}")
+    template = next(iter(account.calls.values()))
+
+    def hex_id(prefix: str) -> str:
+        return prefix + "".join(rng.choice("0123456789abcdef") for _ in range(40))
+
+    for i in range(calls):
+        start = (now - timedelta(seconds=60 + 180 * i + rng.randint(0, 59))).replace(microsecond=0)
+        call = SimCall(
+            call_id=hex_id("CA"),
+            account_id=account.account_id,
+            from_number="+1312555" + "".join(rng.choice("0123456789") for _ in range(4)),
+            to_number=template.to_number,
+            direction="inbound",
+            status="inProgress",
+            created=start,
+            updated=start + timedelta(seconds=3),
+            start=start,
+            connect=start + timedelta(seconds=3),
+            end=None,
+            phone_number_id=template.phone_number_id,
+            application_id=template.application_id,
+            revision=2,
+        )
+        account.calls[call.call_id] = call
+    begun = (now - timedelta(minutes=7)).replace(microsecond=0)
+    conf = SimConference(
+        conference_id=hex_id("CF"),
+        account_id=account.account_id,
+        alias="Live bridge",
+        status="inProgress",
+        record=True,
+        created=begun,
+        updated=begun,
+        status_callback_url="https://app.example.com/freeclimb/conference-status",
+        revision=2,
+    )
+    account.conferences[conf.conference_id] = conf

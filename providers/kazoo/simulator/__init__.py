@@ -32,6 +32,7 @@ say "unconfirmed" (or are silent) are:
   ``Retry-After`` header (Kazoo sends none as far as the source shows).
 * 405 bodies use the envelope with ``message: "method_not_allowed"``.
 * Conference listing is not windowed and pages newest conference doc first.
+* Live calls (``/channels``) and the ``record_call`` metaflow: see :mod:`.channels`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from aiohttp import web
 from providers._sim import Faults, RequestLog, TokenBucket
 
 from . import app, render
+from .channels import Upload, hang_up, seed_channels
 from .store import GREGORIAN_OFFSET, SimAccount, SimRecording, Store
 from .webhooks import Delivery, Hook, deliver
 
@@ -90,6 +92,10 @@ class KazooSimulator:
         self.hooks: list[Hook] = []
         self.deliveries: list[Delivery] = []
         self._pending: set[asyncio.Task[list[Delivery]]] = set()
+        self.uploads: list[Upload] = []
+        now = int(self.now()) + GREGORIAN_OFFSET
+        for account in self.store.accounts.values():
+            seed_channels(account, now, seed)
 
     # -- test and CLI surface -----------------------------------------------------------
 
@@ -234,6 +240,14 @@ class KazooSimulator:
         """Wait for background webhook deliveries."""
         if self._pending:
             await asyncio.gather(*self._pending)
+
+    def live_channels(self, account_id: str | None = None) -> list[str]:
+        """Uuids of the account's live calls (primary account by default)."""
+        return list(self.store.accounts[account_id or self.accounts[0].id].channels)
+
+    async def hang_up(self, uuid: str, *, account_id: str | None = None) -> None:
+        """End a live call (a recording in progress is finished, as on a real hangup)."""
+        await hang_up(self, self.store.accounts[account_id or self.accounts[0].id], uuid)
 
     def recording(self, recording_id: str) -> dict[str, Any] | None:
         for account in self.accounts:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from providers._sim import fault_middleware, mp3_bytes, range_response, wav_bytes
 
-from . import render
+from . import channels, render
 from .store import GREGORIAN_OFFSET, SimAccount, SimRecording
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def build(sim: KazooSimulator) -> web.Application:
     r.add_get(f"{a}/conferences", list_conferences)
     r.add_get(f"{a}/conferences/{{cid}}", get_conference)
     r.add_put(f"{a}/conferences/{{cid}}", conference_action)
+    channels.install(app, a)
     return app
 
 

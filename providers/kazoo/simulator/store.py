@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers._sim import Seeded
+
+if TYPE_CHECKING:
+    from .channels import SimChannel
 
 GREGORIAN_OFFSET = 62167219200
 DAY = 86400
@@ -64,6 +67,8 @@ class SimAccount:
     recordings: dict[str, SimRecording] = dataclasses.field(default_factory=dict)
     cdrs: dict[str, SimCdr] = dataclasses.field(default_factory=dict)
     conferences: dict[str, SimConference] = dataclasses.field(default_factory=dict)
+    #: Live calls, by uuid (see :mod:`.channels`).
+    channels: dict[str, SimChannel] = dataclasses.field(default_factory=dict)
 
     def md5_credentials(self) -> str:
         raw = f"{self.username}:{self.password}".encode()

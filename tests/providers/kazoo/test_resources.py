@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from providers._sim import SimulatorServer
-from providers.errors import NotFoundError, UnsupportedError
+from providers.errors import InvalidStateError, NotFoundError, UnsupportedError
 from providers.kazoo import KazooBackend, KazooSimulator, mapping
 from providers.models import (
     PageRequest,
@@ -165,7 +165,9 @@ async def test_cdrs_are_calls(raw: Raw, backend: KazooBackend, sim: KazooSimulat
     status, body, _ = await raw.request("GET", raw.acct("/cdrs/" + row["call_id"]))
     assert (status, body["message"]) == (404, "could not find cdr with supplied id")
     page = await backend.list_calls(PageRequest(2))
-    call = page.items[0]
+    live = len(sim.live_channels())
+    assert [c.status for c in page.items[:live]] == ["in-progress"] * live  # channels first
+    call = page.items[live]
     assert call.provider_call_id == row["id"]
     assert call.start_time == mapping.from_gregorian(row["timestamp"])
     full = await backend.get_calls([call.provider_call_id, row["call_id"]])
@@ -177,7 +179,7 @@ async def test_cdrs_are_calls(raw: Raw, backend: KazooBackend, sim: KazooSimulat
 async def test_recordings_by_call_is_one_listing_per_window(
     backend: KazooBackend, sim: KazooSimulator
 ) -> None:
-    calls = list((await backend.list_calls(PageRequest(50))).items)
+    calls = [c for c in (await backend.list_calls(PageRequest(50))).items if c.end_time]
     sim.request_log.clear()
     grouped = await backend.recordings_by_call([*calls, calls[0]], 10)
     assert sim.request_log.count("GET") <= 3  # 90 days of calls: one listing per window
@@ -218,15 +220,19 @@ async def test_conferences_and_record_action(
 
 
 async def test_unsupported_controls(backend: KazooBackend, sim: KazooSimulator) -> None:
-    call = RecordingTarget(provider_call_id="202406-abc")
+    ended = RecordingTarget(provider_call_id="202406-abc")
     conf = RecordingTarget(provider_conference_id="a" * 32)
-    with pytest.raises(UnsupportedError, match="metaflow"):
-        await backend.start_recording(call, StartRecordingOptions())
-    with pytest.raises(UnsupportedError, match="metaflow"):
-        await backend.control_recording(call, RecordingAction.STOP)
+    with pytest.raises(InvalidStateError, match="has ended"):  # a CDR: no channel left
+        await backend.start_recording(ended, StartRecordingOptions())
+    with pytest.raises(InvalidStateError, match="has ended"):
+        await backend.control_recording(ended, RecordingAction.STOP)
     for action in (RecordingAction.PAUSE, RecordingAction.RESUME):
-        with pytest.raises(UnsupportedError, match="pause/resume"):
+        with pytest.raises(UnsupportedError, match="pause/resume") as info:
             await backend.control_recording(conf, action)
+        assert info.value.capability == f"{action.value}_recording"
+    with pytest.raises(UnsupportedError, match="no parameters") as refused:
+        await backend.start_recording(conf, StartRecordingOptions(format="wav"))
+    assert refused.value.option == "format"
     assert len(sim.request_log) == 0
 
 

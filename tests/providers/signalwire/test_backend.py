@@ -223,7 +223,7 @@ async def test_start_pause_resume_stop_with_signed_callbacks(
     options = StartRecordingOptions(
         channels=2,
         status_callback_url=url,
-        status_callback_events=("in-progress", "completed", "absent"),
+        status_callback_events=("started", "completed", "absent"),
     )
     started = await backend.start_recording(RecordingTarget(provider_call_id=call.sid), options)
     assert started is not None and started.status is RecordingStatus.IN_PROGRESS

@@ -35,6 +35,8 @@ class GatewayContext:
     filter_pushdown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: What connection nodes select, per place in the document (``resolvers.prefetch``).
     selections: dict[Any, Any] = field(default_factory=dict)
+    #: Per place in the document, whether a call/conference is only referenced.
+    references: dict[Any, bool] = field(default_factory=dict)
     #: graphql-transport-ws ``connection_init`` payload (set by Strawberry).
     connection_params: Any = None
     #: HTTP status for the answer when it is not 200 (an operation limit was hit).

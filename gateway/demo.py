@@ -56,7 +56,7 @@ def demo_settings(servers: list[SimulatorServer], server: ServerSettings) -> Set
 async def run_demo(host: str, port: int, seed: int) -> None:
     async with simulators_running(seed) as servers:
         settings = demo_settings(servers, ServerSettings(host=host, port=port))
-        runner = web.AppRunner(create_app(settings), access_log=None)
+        runner = web.AppRunner(create_app(settings), access_log=None, handler_cancellation=True)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         print("recording-gateway demo is running.")

@@ -60,6 +60,20 @@ class Position:
         raise InvalidCursorError("invalid cursor: unreadable position")
 
 
+class ScanLimitError(ProviderError):
+    """A source read as many pages as one page of results may read (``[limits]
+    max_scan_pages``) while the gateway filtered them itself. It keeps its position: the
+    next page (``after`` the last cursor) goes on from there."""
+
+    code = "SCAN_LIMIT"
+
+    def __init__(self, pages: int) -> None:
+        super().__init__(
+            f"stopped after reading {pages} upstream pages for this page (a filter the "
+            "vendor cannot apply); ask for the next page to read on"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFailure:
     source: Source

@@ -41,3 +41,18 @@ class KeyStore:
 
     def by_name(self, name: str) -> Caller | None:
         return self._by_name.get(name)
+
+
+def config_lines(name: str, accounts: list[str], scopes: list[str], key: str) -> str:
+    """The ``[[keys]]`` entry for ``key``: its digest, never the key itself."""
+
+    def toml_list(values: list[str]) -> str:
+        return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+    return (
+        "[[keys]]\n"
+        f'name = "{name}"\n'
+        f'key_sha256 = "{digest(key)}"\n'
+        f"accounts = {toml_list(accounts)}\n"
+        f"scopes = {toml_list(scopes)}\n"
+    )

@@ -16,6 +16,7 @@ from gateway.ids import GlobalId, decode_id, encode_id
 from gateway.loaders import load_now
 from gateway.paging import (
     Position,
+    ScanLimitError,
     decode_cursor,
     encode_cursor,
     fingerprint,
@@ -143,8 +144,18 @@ async def _paged(
         )
         return found
 
+    scan_cap = ctx.limits.enabled("max_scan_pages")
+    pages_read: dict[str, int] = {}
+
     async def fetch(source: Source, request: m.PageRequest) -> m.Page[Any]:
-        return await ctx.loaders.page(source, kind, native(source), request)
+        pushed = native(source)
+        if query is not None and pushed != query:
+            # The gateway filters this source's pages itself: how many it may read for
+            # one page of results is capped (the cost the operation was admitted at).
+            read = pages_read[source.name] = pages_read.get(source.name, 0) + 1
+            if read > scan_cap:
+                raise ScanLimitError(scan_cap)
+        return await ctx.loaders.page(source, kind, pushed, request)
 
     merged = await merge(
         sources,

@@ -28,6 +28,7 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.errors import GatewayError
+from gateway.resolvers.references import only_references
 from providers import models as m
 
 if TYPE_CHECKING:
@@ -97,6 +98,10 @@ def _analyse(raw: GraphQLResolveInfo[Any], variables: VariableValues) -> Selecte
         field_def = node_type.fields.get(field_name)
         if field_def is None or field_name not in PREFETCHED:
             continue
+        if field_name in ("call", "conference") and only_references(
+            raw, variables, get_named_type(field_def.type), group
+        ):
+            continue  # answered from the row itself (gateway.resolvers.references)
         for detail in group:
             args = get_argument_values(
                 field_def, detail.node, variables, detail.fragment_variable_values

@@ -11,6 +11,7 @@ from gateway.context import Info
 from gateway.loaders import load_now
 from gateway.media import media_url
 from gateway.resolvers import connections
+from gateway.resolvers.references import references_only
 from providers import models as m
 from providers.base import Capability as DomainCapability
 
@@ -75,12 +76,16 @@ class Recording(Node):
     def call(self, parent: strawberry.Parent[m.Recording], info: Info) -> CallT | None:
         if not parent.provider_call_id:
             return None
+        if references_only(info):
+            return m.Call(parent.provider, parent.account_name, parent.provider_call_id)
         return load_now(info.context.loaders.call, (parent.account_name, parent.provider_call_id))
 
     @strawberry.field
     def conference(self, parent: strawberry.Parent[m.Recording], info: Info) -> ConferenceT | None:
         if not parent.provider_conference_id:
             return None
+        if references_only(info):
+            return m.Conference(parent.provider, parent.account_name, parent.provider_conference_id)
         return load_now(
             info.context.loaders.conference,
             (parent.account_name, parent.provider_conference_id),

@@ -19,6 +19,7 @@ from providers._http import HttpMediaStream, range_headers
 from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
+from providers.costs import RequestCosts
 from providers.errors import NotFoundError, UnsupportedError, WebhookRejectedError
 from providers.models import (
     Account,
@@ -69,6 +70,11 @@ class FreeClimbBackend:
     native_filters: ClassVar[frozenset[str]] = frozenset(
         {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
     )
+    #: 100 items a page (FreeClimb fixes it); by-parent batches read up to
+    #: ``MAX_WINDOW_PAGES`` account pages, then one listing per uncovered parent.
+    request_costs: ClassVar[RequestCosts] = RequestCosts(
+        page_items=100, children_fixed=MAX_WINDOW_PAGES, children_per_parent=1
+    )
 
     def __init__(self, account_name: str, settings: Mapping[str, Any], options: ClientOptions):
         self.account_name = account_name
@@ -79,6 +85,7 @@ class FreeClimbBackend:
             account_id=self.config.account_id,
             api_key=self.config.api_key.reveal(),
             options=options,
+            account=account_name,
         )
 
     @classmethod
@@ -291,6 +298,9 @@ class FreeClimbBackend:
             f"{PROVIDER} has no REST call to start a recording (only PerCL StartRecordCall, "
             "RecordUtterance or a conference created with record=true)",
             provider=PROVIDER,
+            capability="start_call_recording"
+            if target.provider_call_id is not None
+            else "start_conference_recording",
         )
 
     async def control_recording(
@@ -298,11 +308,9 @@ class FreeClimbBackend:
     ) -> Recording | None:
         raise UnsupportedError(
             f"{PROVIDER} cannot {action.value} a recording over REST (a call recording "
-            capability="start_call_recording"
-            if target.provider_call_id is not None
-            else "start_conference_recording",
             "ends with the call, a conference recording with the conference)",
             provider=PROVIDER,
+            capability=f"{action.value}_recording",
         )
 
     # -- webhooks --------------------------------------------------------------------
@@ -310,7 +318,6 @@ class FreeClimbBackend:
     async def parse_webhook(self, request: WebhookRequest) -> Sequence[RecordingEvent]:
         timestamp = webhooks.verify(
             request.headers,
-            capability=f"{action.value}_recording",
             request.body,
             [s.reveal() for s in self.config.signing_secrets],
             tolerance=self.config.webhook_tolerance_seconds,

@@ -30,6 +30,7 @@ from providers._http import HttpMediaStream, range_headers
 from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, parse_settings, secret_fields
+from providers.costs import RequestCosts
 from providers.errors import (
     InvalidTokenError,
     NotFoundError,
@@ -74,13 +75,25 @@ class KazooBackend(RecordingControl):
         Capability.DELETE_RECORDING
         | Capability.MEDIA_DOWNLOAD
         | Capability.START_CALL_RECORDING  # live channels, record_call metaflow
-        | Capability.STOP_RECORDING
         | Capability.START_CONFERENCE_RECORDING
+        | Capability.STOP_RECORDING
         | Capability.WEBHOOKS
     )
     native_filters: ClassVar[frozenset[str]] = frozenset(
         {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
     )
+
+    @property
+    def request_costs(self) -> RequestCosts:
+        """A listing page may walk up to ``MAX_REQUESTS_PER_PAGE`` windows. A by-parent
+        batch asks each 31-day window of the history its parents fall in, filtered to the
+        batch's ids; priced at two pages a window, since a third needs over 1,000
+        recordings of one page of calls in one month (what the gateway cannot know)."""
+        return RequestCosts(
+            requests_per_page=paging.MAX_REQUESTS_PER_PAGE,
+            children_per_parent=2,
+            children_parent_cap=self.config.max_history_days // 31 + 2,
+        )
 
     def __init__(
         self, account_name: str, settings: Mapping[str, Any], options: ClientOptions
@@ -90,7 +103,7 @@ class KazooBackend(RecordingControl):
         self.config.validate(where)
         self.account_name = account_name
         self.options = options
-        self.client = KazooClient(self.config, options)
+        self.client = KazooClient(self.config, options, account_name)
 
     @classmethod
     def secret_keys(cls) -> frozenset[str]:
@@ -155,6 +168,9 @@ class KazooBackend(RecordingControl):
         return Page(LazyItems(rows, kept), paging.encode(nxt) if nxt is not None else None)
 
     async def list_calls(self, page: PageRequest) -> Page[Call]:
+        """Live channels first (on the first page only, asked alongside the newest CDR
+        window), then finished calls (CDRs), each newest first."""
+        channels: list[dict[str, Any]] = []
         if page.token is not None:
             pos: Position | None = paging.decode(page.token, "cdr")
         else:
@@ -168,9 +184,6 @@ class KazooBackend(RecordingControl):
         rows, nxt = await paging.walk(
             fetch, pos, max(1, page.size), "cdrs", concurrency=self.options.max_concurrency
         )
-        """Live channels first (on the first page only, asked alongside the newest CDR
-        window), then finished calls (CDRs), each newest first."""
-        channels: list[dict[str, Any]] = []
         name = self.account_name
         return Page(
             LazyItems([*channels, *rows], lambda row: mapping.call_from_any(row, name)),

@@ -12,6 +12,7 @@ from providers._http import HttpMediaStream, range_headers
 from providers._lazy import LazyItems
 from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
+from providers.costs import RequestCosts
 from providers.errors import (
     InvalidRequestError,
     InvalidStateError,
@@ -84,6 +85,11 @@ class SignalWireBackend:
     native_filters: ClassVar[frozenset[str]] = frozenset(
         {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
     )
+    #: ``PageSize`` up to 1000 honoured; by-parent batches read up to ``MAX_WINDOW_PAGES``
+    #: account pages, then one listing per uncovered parent.
+    request_costs: ClassVar[RequestCosts] = RequestCosts(
+        children_fixed=MAX_WINDOW_PAGES, children_per_parent=1
+    )
 
     def __init__(
         self, account_name: str, settings: Mapping[str, Any], options: ClientOptions
@@ -94,7 +100,11 @@ class SignalWireBackend:
         self.account_name = account_name
         self.options = options
         self.client = SignalWireClient(
-            self.settings.base_url, self.settings.project_id, self.settings.api_token, options
+            self.settings.base_url,
+            self.settings.project_id,
+            self.settings.api_token,
+            options,
+            account_name,
         )
 
     @classmethod

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.demo import demo_settings, simulators_running
+from gateway.observability.install import OBSERVABILITY
 from gateway.settings import ServerSettings
 from providers._sim import SimulatorServer
 from tests.conftest import ANCHOR
@@ -44,15 +45,20 @@ class Gateway:
 async def gateway() -> AsyncIterator[Gateway]:
     async with simulators_running(11, recordings=40, anchor=ANCHOR) as servers:
         settings = demo_settings(servers, ServerSettings(host="127.0.0.1", port=0))
-        runner = web.AppRunner(create_app(settings), access_log=None)
+        runner = web.AppRunner(create_app(settings), access_log=None, handler_cancellation=True)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
+        # The start-up credential checks (gateway.observability.readiness) are done and
+        # not counted: tests count the upstream requests their own queries cause.
+        await runner.app[OBSERVABILITY].readiness.checked.wait()
         async with aiohttp.ClientSession() as session:
-            yield Gateway(
+            gateway = Gateway(
                 f"http://127.0.0.1:{port}",
                 session,
                 {s.simulator.provider: s for s in servers},
             )
+            gateway.reset_logs()
+            yield gateway
         await runner.cleanup()

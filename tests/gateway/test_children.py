@@ -31,7 +31,8 @@ async def _account_id(gateway: Gateway, provider: str) -> str:
 
 async def test_a_failing_child_load_is_an_upstream_error_at_each_path(gateway: Gateway) -> None:
     """The listing answers, then every call lookup is refused: each selection of ``call``
-    (two aliases per recording) carries the upstream error, never an internal one."""
+    that needs the call carries the upstream error, never an internal one; a reference
+    (``call { id }``) is answered from the recording row and does not fail."""
     account = await _account_id(gateway, "SIGNALWIRE")
     faults = gateway.simulators["signalwire"].simulator.faults
     faults.inject(None)
@@ -47,9 +48,9 @@ async def test_a_failing_child_load_is_an_upstream_error_at_each_path(gateway: G
     at = {(e["path"][3], e["path"][4]) for e in errors}
     failed = {index for index, _ in at}
     assert failed, "some recordings of the page have a call"
-    assert at == {(index, alias) for index in failed for alias in ("a", "b")}
+    assert at == {(index, "b") for index in failed}
     nodes = body["data"]["account"]["recordings"]["nodes"]
-    assert all(nodes[i]["a"] is None and nodes[i]["b"] is None for i in failed)
+    assert all(nodes[i]["a"]["id"] and nodes[i]["b"] is None for i in failed)
 
 
 async def _count(gateway: Gateway, query: str, variables: dict[str, Any] | None = None) -> int:
@@ -61,7 +62,7 @@ async def _count(gateway: Gateway, query: str, variables: dict[str, Any] | None 
 
 
 SKIPPABLE = """query($skip: Boolean!) { recordings(first: 30) {
-    nodes { id call @skip(if: $skip) { id } } } }"""
+    nodes { id call @skip(if: $skip) { from } } } }"""
 
 
 async def test_a_skipped_child_is_not_loaded(gateway: Gateway) -> None:
@@ -136,7 +137,27 @@ async def test_grandchildren_of_prefetched_children_are_prefetched_too(
 ) -> None:
     """The calls' recordings come prefetched (synchronously); their calls still are."""
     query = """{ accounts { calls(first: 5) { nodes {
-        recordings(first: 2) { nodes { id call { id } } } } } } }"""
+        recordings(first: 2) { nodes { id call { from } } } } } } }"""
     seen = await _selections(sources, query, {})
     assert ("recordings", (("after", None), ("first", 2))) in seen
     assert ("call", ()) in seen
+
+
+async def test_references_cost_no_upstream_request(gateway: Gateway) -> None:
+    """``call``/``conference`` selecting only what the recording row holds are answered
+    from it: the same requests as the bare listing, and the same IDs as a full load."""
+    listing = await _count(gateway, "{ recordings(first: 30) { nodes { id } } }")
+    references = """{ recordings(first: 30) { nodes { id
+        call { __typename id providerCallId account { name } }
+        conference { id providerConferenceId } } } }"""
+    assert await _count(gateway, references) == listing
+    loaded = """{ recordings(first: 30) { nodes { id
+        call { id providerCallId from } conference { id providerConferenceId name } } } }"""
+    assert await _count(gateway, loaded) > listing
+    cheap = (await gateway.query(references))["data"]["recordings"]["nodes"]
+    full = (await gateway.query(loaded))["data"]["recordings"]["nodes"]
+    assert any(n["call"] for n in full)
+    for ref, got in zip(cheap, full, strict=True):
+        for kind in ("call", "conference"):
+            if got[kind] is not None:
+                assert ref[kind]["id"] == got[kind]["id"]

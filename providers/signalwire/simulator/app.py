@@ -32,6 +32,11 @@ Choices where the notes say "unconfirmed" (see also ``store.py`` and ``render.py
 * Status callbacks carry the eight documented fields, plus ``ConferenceSid`` for
   conference recordings; sent with both ``X-SignalWire-Signature`` and
   ``X-Twilio-Signature``.
+* ``RecordingStatusCallbackEvent`` also accepts ``paused``, ``resumed`` and ``stopped``
+  (Twilio-style; SignalWire documents only ``in-progress completed absent``): when asked
+  for, pausing, resuming and stopping each send a callback whose ``RecordingStatus`` is
+  that event, and a stop then sends ``completed`` (or ``absent``) as usual. Updating a
+  recording of another call or conference than the path's -> 404 code 20404.
 """
 
 from __future__ import annotations

@@ -85,10 +85,13 @@ class RecordingControl:
         now = self.now()
         if status == "paused" and rec.status == "in-progress":
             rec.status, rec.paused_at = "paused", now
+            self._callback(project, rec, "paused")
         elif status == "in-progress" and rec.status == "paused" and rec.paused_at:
             rec.paused_seconds += (now - rec.paused_at).total_seconds()
             rec.status, rec.paused_at = "in-progress", None
+            self._callback(project, rec, "resumed")
         elif status == "stopped":
+            self._callback(project, rec, "stopped")
             self._finish(project, rec)
         rec.updated = max(rec.updated, now)
         return web.json_response(render.recording(rec, self._prefix(request), self.types))
@@ -104,8 +107,11 @@ class RecordingControl:
         rec.price = f"-{0.0025 * (1 + seconds // 60):.4f}"
         self._callback(project, rec)
 
-    def _callback(self, project: SimProject, rec: SimRecording) -> None:
-        if not rec.callback_url or rec.status not in rec.callback_events:
+    def _callback(self, project: SimProject, rec: SimRecording, event: str | None = None) -> None:
+        """``event`` defaults to the recording's status (``in-progress``, ``completed``,
+        ``absent``); ``paused``/``resumed``/``stopped`` are sent only when asked for."""
+        event = event or rec.status
+        if not rec.callback_url or event not in rec.callback_events:
             return
         root = f"{self._public_root}{render.PREFIXES[0]}"
         media = f"{root}/Accounts/{project.sid}/Recordings/{rec.sid}"
@@ -114,7 +120,7 @@ class RecordingControl:
             ("CallSid", rec.call_sid or ""),
             ("RecordingSid", rec.sid),
             ("RecordingUrl", media),
-            ("RecordingStatus", rec.status),
+            ("RecordingStatus", event),
             ("RecordingDuration", str(rec.duration or 0)),
             ("RecordingChannels", str(rec.channels)),
             ("RecordingSource", rec.source),

@@ -226,17 +226,23 @@ class StartRecordingOptions:
 
 class RecordingEventKind(enum.Enum):
     STARTED = "started"
+    IN_PROGRESS = "in_progress"
     PAUSED = "paused"
     RESUMED = "resumed"
     STOPPED = "stopped"
     COMPLETED = "completed"
     ABSENT = "absent"
+    FAILED = "failed"
     DELETED = "deleted"
 
 
 @dataclass(frozen=True, slots=True)
 class RecordingEvent:
-    """A provider webhook about a recording, normalised."""
+    """A provider webhook about a recording, normalised.
+
+    ``key`` is the vendor's identity of the event (the same for a retried or replayed
+    delivery, different for any other event): the event log refuses a second event with
+    the same key. ``extra`` holds every other parameter the vendor sent, JSON-safe."""
 
     provider: str
     account_name: str
@@ -248,6 +254,7 @@ class RecordingEvent:
     duration_seconds: float | None = None
     recording: Recording | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@
   under field ``e``; positions are stream ids (``<ms>-<seq>``), so they are ordered
   across processes and survive a gateway restart.
 * Append = one Lua script: ``SET <dedupe key> NX PX ttl``, then ``XADD ... MAXLEN``
-  and ``XTRIM ... MINID`` (retention by count and age). A replay is refused by whichever
+  and ``XTRIM ... MINID`` (retention by count and age; age by Redis's clock, which also
+  stamps the ids, so gateway processes with skewed clocks agree). A replay is refused by whichever
   process sees it second, and a failed append leaves no dedupe key behind.
 * Live fan-out: one task per process reads the stream with ``XREAD BLOCK`` from the
   last id it has seen and hands each entry to this process's subscribers. A subscriber
@@ -18,7 +19,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -37,7 +37,11 @@ if KEYS[2] ~= '' then
   end
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'e', ARGV[1])
-redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
+local now = redis.call('TIME')
+local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[4])
+if oldest > 0 then
+  redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d-0', oldest))
+end
 return id
 """
 
@@ -56,7 +60,6 @@ class RedisEventLog:
         dedupe_ttl: float,
         queue_size: int,
         block_ms: int = 1000,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.log_id = f"redis:{stream}"
         self.stream = stream
@@ -64,7 +67,6 @@ class RedisEventLog:
         self.max_age = max_age
         self.dedupe_ttl = dedupe_ttl
         self.block_ms = block_ms
-        self._clock = clock
         self._redis: redis.Redis = redis.Redis.from_url(url)
         self._append = self._redis.register_script(_APPEND)
         self.fanout = FanOut(queue_size)
@@ -86,14 +88,13 @@ class RedisEventLog:
         return f"{self.stream}:seen:{hashlib.sha256(key.encode()).hexdigest()}"
 
     async def append(self, event: StoredEvent, key: str | None = None) -> LogEntry | None:
-        min_ms = int((self._clock() - self.max_age) * 1000)
         result = await self._append(
             keys=[self.stream, self._dedupe_key(key) if key is not None else ""],
             args=[
                 event.encode(),
                 self.max_events,
                 max(1, int(self.dedupe_ttl * 1000)),
-                f"{max(0, min_ms)}-0",
+                int(self.max_age * 1000),
             ],
         )
         if result is None:

@@ -28,6 +28,10 @@ from .mapping import PROVIDER, text
 SIGNATURE_HEADER = "FreeClimb-Signature"
 _RECORDING_IN_URL = re.compile(r"/Recordings/(RE[0-9a-fA-F]{40})(?:/|$|\?)")
 _EVENT_KEYS = frozenset({"recordingId", "callId", "conferenceId", "recordingDurationSec"})
+#: Never copied to ``extra``: ``accountId`` is the event's account, and ``recordingUrl``
+#: is a vendor media link (audio goes through the gateway's signed ``media`` links, which
+#: need the ``media`` scope; an event subscriber may not hold it).
+_HIDDEN_KEYS = frozenset({"accountId", "recordingUrl"})
 
 
 def sign(body: bytes, secrets: Iterable[str], timestamp: int) -> str:
@@ -120,7 +124,10 @@ def events(
     # On conferenceRecordingStatus, callId is the leg that triggered the event, not the
     # recording's call (REST shows conference recordings with an empty callId).
     call_id = None if kind == "conferenceRecordingStatus" else text(payload.get("callId"))
-    extra_skip = _EVENT_KEYS - {"callId"} if call_id is None else _EVENT_KEYS
+    extra_skip = (_EVENT_KEYS - {"callId"} if call_id is None else _EVENT_KEYS) | _HIDDEN_KEYS
+    # FreeClimb sends no event id; a recording is reported once per request type, and a
+    # replay or retry repeats the same body, so (account, type, recording) identifies it.
+    key = f"{PROVIDER}:{text(payload.get('accountId')) or ''}:{kind}:{recording_id}"
     return [
         RecordingEvent(
             provider=PROVIDER,
@@ -132,6 +139,7 @@ def events(
             provider_conference_id=conference_id,
             duration_seconds=duration,
             extra=MappingProxyType({k: v for k, v in payload.items() if k not in extra_skip}),
+            key=key,
         )
     ]
 

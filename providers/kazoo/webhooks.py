@@ -59,6 +59,28 @@ def _headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def parse(request: WebhookRequest, config: KazooConfig) -> ObjectWebhook:
     """The payload, from the query (verb ``get``), a JSON body or a form body."""
+    raw = _raw(request)
+    payload: ObjectWebhook = {}
+    for key in ("id", "account_id", "action", "type"):
+        value = raw.get(key)
+        if isinstance(value, str):
+            payload[key] = value
+    if payload.get("account_id", config.account_id) != config.account_id:
+        raise _reject("the payload names another account")
+    return payload
+
+
+#: Payload keys that are typed event fields or our own URL secret.
+_PAYLOAD_KEYS = frozenset({"id", "account_id", "action", "type", SECRET_PARAM})
+
+
+def custom_data(request: WebhookRequest) -> dict[str, object]:
+    """What the hook's ``custom_data`` merged into the payload (every key beyond the four
+    of an ``object`` event), as sent."""
+    return {k: v for k, v in _raw(request).items() if k not in _PAYLOAD_KEYS}
+
+
+def _raw(request: WebhookRequest) -> dict[str, object]:
     if request.method.upper() == "GET":
         pairs = [(k, v) for k, v in parse_qsl(urlsplit(request.url).query) if k != SECRET_PARAM]
         raw: object = dict(pairs)
@@ -74,14 +96,7 @@ def parse(request: WebhookRequest, config: KazooConfig) -> ObjectWebhook:
             raw = dict(parse_qsl(body, keep_blank_values=True))
     if not isinstance(raw, dict):
         raise _reject("the payload is not an object")
-    payload: ObjectWebhook = {}
-    for key in ("id", "account_id", "action", "type"):
-        value = raw.get(key)
-        if isinstance(value, str):
-            payload[key] = value
-    if payload.get("account_id", config.account_id) != config.account_id:
-        raise _reject("the payload names another account")
-    return payload
+    return {str(k): v for k, v in raw.items()}
 
 
 def hook_id(request: WebhookRequest) -> str | None:
@@ -117,5 +132,13 @@ def event(
         provider_conference_id=recording.provider_conference_id if recording else None,
         duration_seconds=recording.duration_seconds if recording else None,
         recording=recording,
-        extra={"hook_id": hook_id(request), "action": payload.get("action")},
+        extra={
+            **custom_data(request),
+            "hook_id": hook_id(request),
+            "action": payload.get("action"),
+            "type": payload.get("type"),
+        },
+        # Kazoo sends no event id (X-Hook-ID names the hook, not the delivery) and
+        # retries with the same payload; a doc is created or deleted once.
+        key=f"{PROVIDER}:{payload.get('account_id', '')}:{kind.value}:{rec_id}",
     )

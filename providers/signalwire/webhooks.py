@@ -37,6 +37,7 @@ _KINDS = {
     "stopped": RecordingEventKind.STOPPED,
     "completed": RecordingEventKind.COMPLETED,
     "absent": RecordingEventKind.ABSENT,
+    "failed": RecordingEventKind.FAILED,
     "deleted": RecordingEventKind.DELETED,
 }
 
@@ -140,6 +141,9 @@ def parse_events(
     kind = _KINDS.get(status)
     if not sid or kind is None or fields.get("AccountSid", project_id) != project_id:
         return []
+    # Typed fields, plus RecordingUrl: a vendor media link that needs no credentials at
+    # SignalWire, so it is never passed on (audio goes through the gateway's signed
+    # ``media`` links, which need the ``media`` scope).
     known = {
         "AccountSid",
         "CallSid",
@@ -147,6 +151,7 @@ def parse_events(
         "RecordingSid",
         "RecordingStatus",
         "RecordingDuration",
+        "RecordingUrl",
     }
     extra: dict[str, object] = {k: v for k, v in fields.items() if k not in known}
     if "RecordingSource" in fields:
@@ -165,5 +170,17 @@ def parse_events(
             provider_conference_id=fields.get("ConferenceSid") or None,
             duration_seconds=to_float(fields.get("RecordingDuration")),
             extra=extra,
+            key=event_key(sid, status, params),
         )
     ]
+
+
+def event_key(sid: str, status: str, params: Sequence[tuple[str, str]]) -> str:
+    """SignalWire sends no event id, and its signature covers no timestamp: a replay is the
+    same parameters again. One callback per status per recording, so (recording, status)
+    plus a digest of every parameter identifies it (two pauses of one recording that
+    differ in any parameter stay two events)."""
+    digest = hashlib.sha256()
+    for name, value in sorted(params):
+        digest.update(f"{len(name)}:{name}{len(value)}:{value}".encode())
+    return f"{PROVIDER}:{sid}:{status}:{digest.hexdigest()[:32]}"

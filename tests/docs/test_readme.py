@@ -105,3 +105,17 @@ def test_cursor_secret_comment_matches_behaviour() -> None:
         from_mapping(tomllib.loads(sample), env=env)
     without = "\n".join(x for x in sample.splitlines() if not x.startswith("cursor_secret"))
     assert from_mapping(tomllib.loads(without), env=env).server.cursor_secret is None
+
+
+async def test_webhook_route_named_in_the_config_comments_exists(gateway: Gateway) -> None:
+    """The sample's signing keys verify ``POST /webhooks/{account}``: an unsigned callback
+    to a configured account is refused (403), an unknown account is 404."""
+    sample = _config_sample()
+    assert "POST /webhooks/support" in sample and "POST /webhooks/pbx?secret=" in sample
+    for name in gateway.simulators:  # the demo names each account after its provider
+        async with gateway.session.post(
+            f"{gateway.url}/webhooks/{name}", data=b'{"status": "completed"}'
+        ) as resp:
+            assert resp.status == 403, (name, await resp.text())
+    async with gateway.session.post(f"{gateway.url}/webhooks/nobody", data=b"{}") as resp:
+        assert resp.status == 404

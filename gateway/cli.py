@@ -254,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_key.set_defaults(func=cmd_keys_new)
 
+    from .retention_cli import add_parser as add_retention
+
+    add_retention(sub)
+
     export = sub.add_parser(
         "export-schema", help="write the SDL of the GraphQL schema", formatter_class=_HELP
     )

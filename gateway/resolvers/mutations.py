@@ -11,6 +11,7 @@ Every outcome, success or not, goes through :func:`gateway.audit.record`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ def _recording_gid(source: Source, recording_id: str) -> str:
 async def _audit(
     ctx: GatewayContext,
     operation: str,
-    targets: list[str],
+    targets: Sequence[str],
     answer: Any,
     named: _Named | None = None,
     recording: m.Recording | None = None,
@@ -138,6 +139,7 @@ async def _audit(
         gid = _recording_gid(named.source, recording.provider_recording_id)
         if gid not in targets:
             targets = [*targets, gid]
+    targets = list(targets)
     await audit.record(
         ctx,
         audit.MutationOutcome(
@@ -171,7 +173,7 @@ async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
         answer: Any = RecordingDeleted(
             id=strawberry.ID(raw_id),
             provider_recording_id=named.native,
-            provider=named.source.provider,  # type: ignore[arg-type]
+            provider=named.source.provider,
         )
     except _Refused as refused:
         answer = refused.problem
@@ -187,10 +189,10 @@ async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
 def _options(
     ctx: GatewayContext, source: Source, inp: StartRecordingInput
 ) -> m.StartRecordingOptions:
-    provider_options = inp.provider_options if inp.provider_options is not None else {}
+    provider_options: Any = inp.provider_options if inp.provider_options is not None else {}
     if not isinstance(provider_options, dict):
         raise _Refused(errs.invalid("providerOptions", "`providerOptions` must be an object"))
-    events = inp.status_callback_events
+    events: list[Any] | None = inp.status_callback_events
     return m.StartRecordingOptions(
         channels=inp.channels,
         track=inp.track.value if inp.track is not None else None,
@@ -357,7 +359,7 @@ def recordings_deleted(result: retention.RetentionResult) -> RecordingsDeleted:
         return RecordingDeleted(
             id=strawberry.ID(t.global_id),
             provider_recording_id=t.recording_id,
-            provider=t.source.provider,  # type: ignore[arg-type]
+            provider=t.source.provider,
         )
 
     return RecordingsDeleted(
@@ -374,7 +376,7 @@ def recordings_deleted(result: retention.RetentionResult) -> RecordingsDeleted:
         ],
         failures=[
             ProviderFailure(
-                provider=f.source.provider,  # type: ignore[arg-type]
+                provider=f.source.provider,
                 account_id=strawberry.ID(f.source.global_id),
                 code=f.error.code,
                 message=f.error.message,

@@ -108,7 +108,7 @@ def invalid(field: str, message: str) -> InvalidInputProblem:
 
 
 def conflict(message: str, status: DomainRecordingStatus | None = None) -> ConflictProblem:
-    return ConflictProblem(code="CONFLICT", message=message, current_status=status)  # type: ignore[arg-type]
+    return ConflictProblem(code="CONFLICT", message=message, current_status=status)
 
 
 def unsupported(
@@ -117,8 +117,8 @@ def unsupported(
     return UnsupportedProblem(
         code="UNSUPPORTED",
         message=message,
-        provider=provider,  # type: ignore[arg-type]
-        capability=capability,  # type: ignore[arg-type]
+        provider=provider,
+        capability=capability,
         option=option,
     )
 
@@ -159,14 +159,14 @@ def from_provider_error(
         return UpstreamProblem(
             code=exc.code,
             message=message,
-            provider=provider,  # type: ignore[arg-type]
+            provider=provider,
             outcome_unknown=unknown,
             retryable=exc.retryable and not unknown,
         )
     return UpstreamProblem(
         code=exc.code,
         message=exc.message,
-        provider=provider,  # type: ignore[arg-type]
+        provider=provider,
         outcome_unknown=False,
         retryable=False,
     )

@@ -64,9 +64,10 @@ def settings_for(
     account: dict[str, Any] | None = None,
     per_provider: dict[str, dict[str, Any]] | None = None,
     extra: dict[str, Any] | None = None,
+    more_accounts: list[dict[str, Any]] | None = None,
 ) -> Settings:
     """One account per simulator, named after its provider, with ``account`` options
-    (plus ``per_provider[name]``) on each."""
+    (plus ``per_provider[name]``) on each; ``more_accounts`` are added as they are."""
     accounts = [
         {
             "name": s.simulator.provider,
@@ -77,7 +78,7 @@ def settings_for(
             **(per_provider or {}).get(s.simulator.provider, {}),
         }
         for s in servers
-    ]
+    ] + [{**FAST, **(account or {}), **more} for more in more_accounts or []]
     raw: dict[str, Any] = {
         "server": {"host": "127.0.0.1", "port": 0, **(server or {})},
         "accounts": accounts,

@@ -328,12 +328,26 @@ def _account_listing(
 
 
 def _children(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
+    """One batch per source for the parents it holds: each source's fixed part, plus its
+    per-parent part for its share. However the ``parents`` split among the sources, the
+    per-parent parts add up to at most ``parents`` times the dearest one, and to at most
+    each source's cap times its per-parent price."""
+    if parents <= 0 or not p.sources:
+        return 0, 1
     first = _first(p, node, v) + 1
-    return sum(s.costs.children(parents, first) for s in p.sources), 1
+    fixed = sum(s.costs.children_fixed for s in p.sources)
+    each = [s.costs.children(1, first) - s.costs.children_fixed for s in p.sources]
+    spread = parents * max(each)
+    caps = [s.costs.children_parent_cap for s in p.sources]
+    if all(cap is not None for cap in caps):
+        spread = min(spread, sum(c * e for c, e in zip(caps, each, strict=True) if c is not None))
+    return fixed + spread, 1
 
 
 def _lookup(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
-    return sum(s.costs.lookups(parents) for s in p.sources), 1
+    """Lookups are per id: however the parents split among sources, at most ``parents``
+    times the dearest source's price per id."""
+    return max((s.costs.lookups(parents) for s in p.sources), default=0), 1
 
 
 def _node(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:

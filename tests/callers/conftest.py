@@ -143,3 +143,10 @@ def gateway_with(servers: list[SimulatorServer]) -> GatewayFactory:
         return running(servers, extra)
 
     return make
+
+
+@pytest.fixture
+async def bounded(servers: list[SimulatorServer]) -> AsyncIterator[Running]:
+    """Open, with a small cost limit, so that admitted operations must stay under it."""
+    async with running(servers, {"limits": {"max_cost": 40, "max_aliases": 300}}) as gateway:
+        yield gateway

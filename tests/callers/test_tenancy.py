@@ -105,7 +105,8 @@ async def test_filters_naming_another_tenant_match_nothing(secured: Running) -> 
 
 
 async def test_cursors_are_bound_to_the_caller_they_were_issued_to(secured: Running) -> None:
-    query = "query($a: String) { recordings(first: 2, after: $a) { pageInfo { endCursor } nodes { id } } }"
+    query = """query($a: String) { recordings(first: 2, after: $a) {
+        pageInfo { endCursor } nodes { id } } }"""
     # wide and no-media see the same accounts: the cursor is bound to the caller itself.
     pairs = (
         (WIDE_KEY, BETA_KEY),
@@ -125,8 +126,10 @@ async def test_media_links_are_bound_to_their_caller(secured: Running, gateway_w
     query = "{ recordings(first: 1) { nodes { media { url } } } }"
     url = (await secured.data(query, key=ALPHA_KEY))["recordings"]["nodes"][0]["media"]["url"]
     assert url.startswith(secured.url + "/media/")  # the bound address, no request header
-    async with secured.session.get(url, headers={"Host": "evil.example"}) as resp:
+    headers = {"Host": "evil.example", "X-Request-ID": "media-1"}
+    async with secured.session.get(url, headers=headers) as resp:
         assert resp.status == 200
+        assert resp.headers["X-Request-ID"] == "media-1"  # streamed answers too
         assert await resp.read()
     token = url.rsplit("/", 1)[1]
     async with secured.session.get(f"{secured.url}/media/{token[:-2]}xx") as resp:

@@ -14,9 +14,10 @@ Request plan per scenario (per provider, all providers concurrently):
   ``page_size=N``, then, only if it holds fewer than N, every older window of the 365-day
   lookback at once. Then a k-way merge newest first (ties: provider, account, id).
 * traverse: the 50 newest calls (FreeClimb ``/Calls``, SignalWire ``Calls.json``, Kazoo
-  ``/cdrs`` like the recordings above), then one account-level recordings listing over
-  those calls' time span (±5 min; Kazoo ``filter_cdr_id`` with the ids, ±120 s), grouped
-  by call, 10 newest per call; calls without times are asked one by one, concurrently.
+  live ``/channels`` then ``/cdrs`` like the recordings above, asked together), then one
+  account-level recordings listing over those calls' time span (±5 min; Kazoo
+  ``filter_cdr_id`` with the ids, ±120 s), grouped by call, 10 newest per call; calls
+  without times are asked one by one, concurrently.
 * ``nodes(ids:)``: one ``GET`` per id, all at once.
 """
 
@@ -378,7 +379,13 @@ class Floor:
         return [self._kz_item(r) for r in await self._kz_newest("/recordings", first)]
 
     async def _kz_traverse(self) -> list[list[str]]:
-        cdrs = await self._kz_newest("/cdrs", CALLS)
+        # Live calls (channels, newest first) lead the calls page; they have no recordings
+        # yet (Kazoo writes the doc when one stops).
+        cdrs, channels = await asyncio.gather(
+            self._kz_newest("/cdrs", CALLS), self._ok("kazoo", self._kz_url("/channels"))
+        )
+        live = len(channels.get("data") or [])
+        cdrs = cdrs[: max(0, CALLS - live)]
         intervals: dict[str, tuple[int, int]] = {}
         for row in cdrs:
             start = int(float(row["timestamp"]))
@@ -414,7 +421,7 @@ class Floor:
                     if cdr in intervals:
                         key, ident = self._kz_item(row)
                         found[cdr][row["id"]] = (key[0], row["id"], ident)
-        out = []
+        out: list[list[str]] = [[] for _ in range(min(live, CALLS))]
         for row in cdrs:
             recs = sorted(found.get(row["id"], {}).values(), reverse=True)
             out.append([ident for _, _, ident in recs[:CHILD_RECORDINGS]])

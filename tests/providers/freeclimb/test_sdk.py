@@ -67,7 +67,7 @@ async def test_official_sdk_lists_pages_fetches_downloads_and_deletes() -> None:
     assert len(cursors) == 6  # 60 recordings in pages of 9: nextPageUri followed verbatim
     assert sim.request_log.count("DELETE") == 1
     assert got["by_call"].total == len(got["by_call"].recordings)
-    assert got["conference"].status.value == "terminated"
+    assert got["conference"].status.value == "inProgress"  # the newest: the live bridge
 
 
 async def test_sdk_breaks_on_string_durations_which_is_why_ints_are_default() -> None:

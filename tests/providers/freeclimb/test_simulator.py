@@ -243,7 +243,9 @@ async def test_8_dates_gmt_iso_twins_and_revision(
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", rec["dateCreatedISO"])
         assert isinstance(rec["durationSec"], int)
     completed = [c for c in calls["calls"] if c["status"] == "completed"]
-    unanswered = [c for c in calls["calls"] if c["status"] != "completed"]
+    unanswered = [c for c in calls["calls"] if c["status"] not in ("completed", "inProgress")]
+    live = [c for c in calls["calls"] if c["status"] == "inProgress"]
+    assert live and all(not c["endTime"] and RFC1123_GMT.match(c["connectTime"]) for c in live)
     assert completed
     assert unanswered
     assert all(RFC1123_GMT.match(c["endTime"]) for c in completed)

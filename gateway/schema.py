@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from strawberry.schema.config import StrawberryConfig
 
+from .events.stream_masking import StreamErrorMasking
 from .execution import FastExecutionContext
 from .limits.guard import OperationGuard
 from .masking import ErrorMasking, log_errors
@@ -49,6 +50,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             OperationObserver,
             ErrorMasking,
+            StreamErrorMasking,
             FilterPushdownReport,
             OperationGuard,
             ResilienceExtension,

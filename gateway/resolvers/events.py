@@ -232,6 +232,10 @@ async def _stream(
             yield entry
     except SlowSubscriberError:
         noticed.set()
+        if isinstance(ctx.response, web.WebSocketResponse):
+            # The socket is being closed with SLOW_SUBSCRIBER_CLOSE_CODE: answer nothing
+            # (a `complete` would read as "the stream ended"); the close cancels us.
+            await asyncio.sleep(2 * CUT_OFF_GRACE_SECONDS)
         raise SlowSubscriberGatewayError(SLOW_SUBSCRIBER_REASON) from None
     finally:
         await entries.aclose()  # type: ignore[attr-defined]

@@ -131,7 +131,7 @@ async def start_gateway() -> AsyncIterator[StartGateway]:
         }
         settings = from_mapping(raw, env={})
         app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         stack.append(runner.cleanup)

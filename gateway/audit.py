@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from providers.models import Recording, RecordingStatus
 
+from .events.gateway_events import append_outcome
+
 if TYPE_CHECKING:
     from .context import GatewayContext
 
@@ -77,3 +79,4 @@ async def record(ctx: GatewayContext, outcome: MutationOutcome) -> None:
         outcome.outcome,
         extra={"audit": entry},
     )
+    await append_outcome(ctx, outcome)

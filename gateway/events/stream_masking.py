@@ -18,7 +18,7 @@ from gateway.masking import ErrorMasking
 
 
 class StreamErrorMasking(SchemaExtension):
-    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: Any) -> Iterator[None]:
         errors = getattr(result, "errors", None)
         if errors:
             context = self.execution_context.context

@@ -26,9 +26,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import hdrs, web
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger("gateway.graphiql")
 
@@ -126,11 +129,9 @@ def installed_assets(root: Path = ASSETS_DIR) -> dict[str, Path] | None:
     return found
 
 
-def auth_required(settings: Any) -> bool:
-    """Whether callers must send an API key: ``[auth] mode`` other than ``"none"``.
-    Read defensively so the page works with settings that have no ``auth`` section."""
-    mode = getattr(getattr(settings, "auth", None), "mode", "none")
-    return str(mode) != "none"
+def auth_required(settings: Settings) -> bool:
+    """Whether callers must send an API key or token: ``[auth] mode`` other than "none"."""
+    return settings.auth.mode != "none"
 
 
 def wants_page(request: web.Request) -> bool:
@@ -294,19 +295,21 @@ _SCRIPT = """\
     return ws.client;
   }
 
-  function operationType(params, documentAST) {
-    if (!documentAST) { return "query"; }
-    var ops = documentAST.definitions.filter(function (d) {
-      return d.kind === "OperationDefinition";
-    });
-    var op = ops.find(function (d) {
-      return params.operationName ? d.name && d.name.value === params.operationName : true;
-    });
-    return op ? op.operation : "query";
+  // Parse the query text that is being sent: GraphiQL's own `documentAST` can lag behind
+  // the editor (it is updated after a debounce) or be missing (no schema yet).
+  function operationType(params) {
+    var graphql = GraphiQL.GraphQL;
+    try {
+      var doc = graphql.parse(params.query);
+      var op = graphql.getOperationAST(doc, params.operationName || undefined);
+      return op ? op.operation : "query";
+    } catch (error) {
+      return "query";  // a syntax error: let the server say so
+    }
   }
 
   function fetcher(params, opts) {
-    if (operationType(params, opts && opts.documentAST) === "subscription") {
+    if (operationType(params) === "subscription") {
       return wsClient(opts && opts.headers).iterate({
         query: params.query,
         variables: params.variables,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.events.conftest import start_gateway  # noqa: F401  (gateway with webhooks)
 from tests.gateway.conftest import gateway  # noqa: F401  (the running gateway fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -60,7 +60,7 @@ async def test_readme_first_query_runs_in_graphiql(
     await page.click(QUERY_EDITOR)
     await page.keyboard.press("Control+A")
     await page.keyboard.insert_text(query)
-    assert await _editor_value(page, QUERY_EDITOR) == query
+    assert await editor_value(page, QUERY_EDITOR) == query
     await page.keyboard.press("Control+Enter")
     await page.wait_for_function(
         "([sel, text]) => document.querySelector(sel).innerText.includes(text)",
@@ -69,7 +69,7 @@ async def test_readme_first_query_runs_in_graphiql(
     )
     await page.screenshot(path=tmp_path / "graphiql.png")
 
-    shown = json.loads(await _editor_value(page, f"{RESULT_PANE} .CodeMirror"))
+    shown = json.loads(await editor_value(page, f"{RESULT_PANE} .CodeMirror"))
     assert shown == expected
     assert (tmp_path / "graphiql.png").stat().st_size > 10_000
     assert log.urls, "no request recorded"
@@ -102,7 +102,7 @@ async def test_graphql_ws_client_in_the_page_speaks_to_the_gateway(
     assert log.foreign() == []
 
 
-async def _editor_value(page: Page, selector: str) -> str:
+async def editor_value(page: Page, selector: str) -> str:
     value = await page.evaluate(
         "(sel) => document.querySelector(sel).CodeMirror.getValue()", selector
     )

@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .retention_cli import add_parser as add_retention
 
-    add_retention(sub)
+    add_retention(sub, _HELP)
 
     export = sub.add_parser(
         "export-schema", help="write the SDL of the GraphQL schema", formatter_class=_HELP

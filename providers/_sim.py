@@ -152,6 +152,12 @@ class Simulator(Protocol):
         a gateway needs to reach it through a simulator served at ``root_url``."""
         ...
 
+    def connect_webhooks(self, account_index: int, webhook_url: str) -> dict[str, Any]:
+        """Make the account's callbacks go to ``webhook_url`` where the vendor needs that
+        set up in advance, and return the ``[[accounts]]`` keys that verify them (the
+        secrets the simulator signs with, or the one it must present)."""
+        ...
+
 
 def fault_middleware(
     log: RequestLog,

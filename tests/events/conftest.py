@@ -2,8 +2,8 @@
 
 Each simulator's primary account is configured with the secrets that simulator signs
 with (FreeClimb ``signing_secrets``, SignalWire ``signing_key``) or, for Kazoo, a
-``webhook_secret`` of our choosing plus a hook registered at the simulator that points
-at the gateway's route with it.
+``webhook_secret`` plus a hook registered at the simulator that points at the gateway's
+route with it: the same ``Simulator.connect_webhooks`` the demo uses.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from gateway.settings import Settings, from_mapping
 from providers._sim import SimulatorServer
 from tests.conftest import ANCHOR
 
-KAZOO_WEBHOOK_SECRET = "kz-hook-3b9f1c0e7d2a4b6c8e0f1a2b3c4d5e6f"
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -32,20 +30,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def account_entries(servers: list[SimulatorServer]) -> list[dict[str, Any]]:
-    """One ``[[accounts]]`` entry per simulator (its primary account), with webhooks on."""
+def account_entries(servers: list[SimulatorServer], gateway_url: str) -> list[dict[str, Any]]:
+    """One ``[[accounts]]`` entry per simulator (its primary account), with webhooks on,
+    set up as the demo does it (``Simulator.connect_webhooks``)."""
     entries = []
     for server in servers:
-        sim: Any = server.simulator
-        entry: dict[str, Any] = {
-            "name": sim.provider,
-            "provider": sim.provider,
-            **server.account_settings()[0],
-        }
-        if sim.provider == "freeclimb":
-            entry["signing_secrets"] = list(sim.primary.signing_secrets)
-        elif sim.provider == "kazoo":
-            entry["webhook_secret"] = KAZOO_WEBHOOK_SECRET
+        name = server.simulator.provider
+        entry: dict[str, Any] = {"name": name, "provider": name, **server.account_settings()[0]}
+        entry |= server.simulator.connect_webhooks(0, f"{gateway_url}/webhooks/{name}")
         entries.append(entry)
     return entries
 
@@ -125,7 +117,7 @@ async def start_gateway() -> AsyncIterator[StartGateway]:
         url = f"http://127.0.0.1:{port}"
         raw: dict[str, Any] = {
             "server": {"host": "127.0.0.1", "port": port, "public_url": url, **(server or {})},
-            "accounts": account_entries(servers),
+            "accounts": account_entries(servers, url),
             **({"events": events} if events is not None else {}),
             **(top or {}),
         }
@@ -138,10 +130,6 @@ async def start_gateway() -> AsyncIterator[StartGateway]:
         session = aiohttp.ClientSession()
         stack.append(session.close)
         by_name = {s.simulator.provider: s for s in servers}
-        if "kazoo" in by_name:
-            by_name["kazoo"].simulator.add_webhook(  # type: ignore[attr-defined]
-                f"{url}/webhooks/kazoo?secret={KAZOO_WEBHOOK_SECRET}"
-            )
         return EventGateway(url, session, by_name, settings, app, dict(headers or {}))
 
     yield start

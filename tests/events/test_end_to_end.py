@@ -87,12 +87,8 @@ async def test_start_stop_completed_over_websocket(start_gateway: StartGateway) 
     assert {e["providerRecordingId"] for e in seen} == {native}
     assert all(e["call"] == {"providerCallId": call.sid} for e in seen)
     completed = seen[-1]["recording"]
-    assert completed == {
-        "id": rec_id,
-        "providerRecordingId": native,
-        "status": "COMPLETED",
-        "durationSeconds": 7,
-    }
+    assert 7 <= completed.pop("durationSeconds") <= 8  # whole seconds on the vendor's clock
+    assert completed == {"id": rec_id, "providerRecordingId": native, "status": "COMPLETED"}
     delivered = sim.callbacks.deliveries
     assert [d.status for d in delivered] == [200, 200]
     assert all(d.url == gw.webhook_url("signalwire") for d in delivered)

@@ -43,7 +43,7 @@ def write_config(path: Path, port: int, servers: list[SimulatorServer], redis_ur
         'backend = "redis"',
         f'url = "{redis_url}"',
     ]
-    for entry in account_entries(servers):
+    for entry in account_entries(servers, f"http://127.0.0.1:{port}"):
         lines.append("[[accounts]]")
         lines += [f"{key} = {toml_value(value)}" for key, value in entry.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -88,6 +88,12 @@ class FreeClimbSimulator:
             for a in self.accounts.values()
         ]
 
+    def connect_webhooks(self, account_index: int, webhook_url: str) -> dict[str, Any]:
+        """FreeClimb callbacks go where each PerCL command or call says (nothing to
+        register); they are signed with the account's active signing secrets."""
+        account = list(self.accounts.values())[account_index]
+        return {"signing_secrets": list(account.signing_secrets)}
+
     # -- helpers ---------------------------------------------------------------------
 
     def now(self) -> datetime:

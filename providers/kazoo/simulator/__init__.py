@@ -42,6 +42,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -124,6 +125,15 @@ class KazooSimulator:
                 settings.update(username=acc.username, password=acc.password, account_name=acc.name)
             out.append(settings)
         return out
+
+    def connect_webhooks(self, account_index: int, webhook_url: str) -> dict[str, Any]:
+        """Kazoo signs nothing: register an ``object`` webhook for the account's
+        ``call_recording`` docs at ``webhook_url`` with a fresh URL secret."""
+        secret = "kzhook_" + secrets.token_hex(16)  # not from the seeded stream
+        self.add_webhook(
+            f"{webhook_url}?secret={secret}", account_id=self.accounts[account_index].id
+        )
+        return {"webhook_secret": secret}
 
     def render_error(
         self, status: int, message: str, *, headers: Mapping[str, str] | None = None

@@ -45,7 +45,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -116,6 +116,11 @@ class SignalWireSimulator(RecordingControl):
             }
             for p in self.store.projects.values()
         ]
+
+    def connect_webhooks(self, account_index: int, webhook_url: str) -> dict[str, Any]:
+        """Callbacks go to each recording's ``RecordingStatusCallback``; they are signed
+        with the project's signing key, which ``account_settings`` already gives."""
+        return {}
 
     def live_calls(self) -> list[SimCall]:
         return [c for c in self.primary.calls.values() if c.status == "in-progress"]

@@ -14,7 +14,15 @@ from typing import Any
 import aiohttp
 
 from gateway.ids import decode_id, encode_id
-from tests.callers.conftest import ALPHA_KEY, BETA_KEY, KEYS, NO_MEDIA_KEY, WIDE_KEY, Running
+from tests.callers.conftest import (
+    ALPHA_KEY,
+    BETA_KEY,
+    KEYS,
+    NO_MEDIA_KEY,
+    WIDE_KEY,
+    Running,
+    key_entry,
+)
 
 ALPHA_VENDORS = ("freeclimb", "signalwire")
 GRAPH = """{ accounts { id provider
@@ -173,3 +181,42 @@ async def test_websocket_callers_authenticate_in_connection_init(secured: Runnin
     ack, messages = await over_ws({"Authorization": f"Bearer {BETA_KEY}"})
     assert ack == "connection_ack"
     assert messages[0]["payload"]["data"] == {"accounts": [{"name": "kazoo"}]}
+
+
+async def test_mutations_on_another_tenants_objects_find_nothing(gateway_with: Any) -> None:
+    """beta holds every scope on Kazoo only: writes aimed at alpha's objects answer
+    ``NotFoundError`` (exactly as for IDs that do not exist), delete nothing, and send
+    nothing to alpha's vendors."""
+    ops = key_entry(
+        "beta-ops", "rgw_beta-ops-key-0123456789", ["kazoo"], ["read", "write", "delete"]
+    )
+    async with gateway_with({"auth": {"mode": "keys"}, "keys": [*KEYS, ops]}) as gw:
+        ids = await _alpha_ids(gw)
+        gw.reset()
+        key = "rgw_beta-ops-key-0123456789"
+        delete = """mutation($id: ID!) { deleteRecording(id: $id) {
+            __typename ... on UserError { code } } }"""
+        for raw in ids["Recording"]:
+            foreign = await gw.data(delete, {"id": raw}, key=key)
+            missing = await gw.data(delete, {"id": _missing_twin(raw)}, key=key)
+            assert foreign["deleteRecording"]["__typename"] == "NotFoundError"
+            assert foreign == missing
+        control = """mutation($c: ID!) { stopRecording(input: { callId: $c }) {
+            __typename } startRecording(input: { callId: $c }) { __typename } }"""
+        got = await gw.data(control, {"c": ids["Call"][0]}, key=key)
+        assert got == {
+            "stopRecording": {"__typename": "NotFoundError"},
+            "startRecording": {"__typename": "NotFoundError"},
+        }
+        bulk = """mutation($ids: [ID!]!) { deleteRecordings(input: { ids: $ids, dryRun: false }) {
+            __typename ... on RecordingsDeleted { deleted { id } alreadyGone } } }"""
+        result = (await gw.data(bulk, {"ids": ids["Recording"]}, key=key))["deleteRecordings"]
+        assert result.get("deleted", []) == []
+        assert _alpha_requests(gw) == 0
+        # Still there for their owner.
+        still = await gw.data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            {"ids": ids["Recording"]},
+            key=WIDE_KEY,
+        )
+        assert [n["id"] for n in still["nodes"]] == ids["Recording"]

@@ -13,6 +13,7 @@ from .cursors import CursorCodec
 from .errors import ForbiddenError
 from .limits.config import Limits
 from .limits.cost import Shape
+from .limits.persisted import PersistedDocuments
 from .loaders import Loaders
 from .settings import ServerSettings
 from .sources import Source, Sources
@@ -26,6 +27,8 @@ class GatewayContext:
     loaders: Loaders
     caller: Caller = ANONYMOUS
     limits: Limits = field(default_factory=Limits)
+    #: Trusted documents (``persisted_only``), checked for every transport.
+    persisted: PersistedDocuments | None = None
     #: What the operation was priced at before it ran (``gateway.limits.guard``).
     shape: Shape | None = None
     request: Any = None
@@ -57,6 +60,7 @@ class GatewayContext:
         request_id: str | None = None,
         caller: Caller = ANONYMOUS,
         limits: Limits | None = None,
+        persisted: PersistedDocuments | None = None,
     ) -> GatewayContext:
         return cls(
             sources=sources,
@@ -65,6 +69,7 @@ class GatewayContext:
             loaders=Loaders(sources),
             caller=caller,
             limits=limits or Limits(),
+            persisted=persisted,
             request=request,
             response=response,
             request_id=request_id or uuid.uuid4().hex,

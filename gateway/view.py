@@ -205,6 +205,7 @@ class GatewayView(GraphQLView[GatewayContext, None]):
             request_id=request_id,
             caller=request.get(CALLER, ANONYMOUS if not self._auth.required else _NOBODY),
             limits=self._limits,
+            persisted=self._persisted,
         )
 
     async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:

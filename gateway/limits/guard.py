@@ -77,6 +77,12 @@ class OperationGuard(SchemaExtension):
         operation = get_operation_ast(document, ec.operation_name)
         if operation is None:
             return None
+        persisted = getattr(ctx, "persisted", None)
+        if persisted is not None and ec.query and not persisted.allows(ec.query):
+            _set_status(ctx, 400)  # WebSocket operations: HTTP ones were refused earlier
+            return GraphQLError(
+                "this gateway runs only trusted documents", extensions={"code": "PERSISTED_ONLY"}
+            )
         if operation.operation is OperationType.QUERY and not ctx.caller.has_scope("read"):
             _set_status(ctx, 403)
             return GraphQLError(

@@ -77,6 +77,10 @@ class PersistedDocuments:
         manifest = load_manifest(limits.persisted_manifest) if limits.persisted_manifest else {}
         return cls(limits, manifest)
 
+    def allows(self, query: str) -> bool:
+        """Whether ``query`` may run at all (every document, unless ``persisted_only``)."""
+        return not self._only or sha256_hex(query) in self._manifest
+
     def resolve(
         self, query: str | None, extensions: dict[str, Any] | None, document_id: str | None
     ) -> str:

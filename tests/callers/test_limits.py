@@ -262,3 +262,31 @@ async def test_a_client_that_hangs_up_stops_its_upstream_work() -> None:
         # 450 items are 5 FreeClimb pages read one after another (0.3 s each); the client
         # left during the second: no third page is asked for.
         assert 1 <= len(sim.request_log) <= 2
+
+
+async def test_persisted_only_holds_over_websockets(gateway_with: Any, tmp_path: Path) -> None:
+    trusted = "query Accounts { accounts { name } }"
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps({_sha(trusted): trusted}))
+    config = {"limits": {"persisted_only": True, "persisted_manifest": str(manifest)}}
+    async with gateway_with(config) as gw:
+        async with gw.session.ws_connect(
+            f"{gw.url}/graphql", protocols=("graphql-transport-ws",)
+        ) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {}})
+            assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+            answers = {}
+            for op_id, query in (
+                ("1", trusted),
+                ("2", "{ recordings(first: 1) { nodes { id } } }"),
+            ):
+                await ws.send_json({"id": op_id, "type": "subscribe", "payload": {"query": query}})
+                while True:
+                    msg = await ws.receive_json(timeout=5)
+                    if msg["type"] == "next":
+                        answers[op_id] = msg["payload"]
+                    if msg["type"] in ("complete", "error"):
+                        answers.setdefault(op_id, msg.get("payload"))
+                        break
+        assert len(answers["1"]["data"]["accounts"]) == 3
+        assert answers["2"]["errors"][0]["extensions"]["code"] == "PERSISTED_ONLY"

@@ -161,3 +161,19 @@ async def test_references_cost_no_upstream_request(gateway: Gateway) -> None:
         for kind in ("call", "conference"):
             if got[kind] is not None:
                 assert ref[kind]["id"] == got[kind]["id"]
+
+
+async def test_a_reference_to_a_call_the_vendor_no_longer_has(gateway: Gateway) -> None:
+    """The recording still names its call: a reference answers from the row, while a
+    selection that needs the call loads it and finds nothing (``null``)."""
+    sim = gateway.simulators["freeclimb"].simulator
+    query = """{ recordings(first: 20, filter: { providers: [FREECLIMB] }) { nodes {
+        id call { id providerCallId } full: call { providerCallId from } } } }"""
+    before = (await gateway.query(query))["data"]["recordings"]["nodes"]
+    victim = next(n for n in before if n["call"] is not None)
+    gone = victim["call"]["providerCallId"]
+    del sim.primary.calls[gone]
+    after = (await gateway.query(query))["data"]["recordings"]["nodes"]
+    row = next(n for n in after if n["id"] == victim["id"])
+    assert row["call"] == victim["call"]
+    assert row["full"] is None

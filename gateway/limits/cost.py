@@ -370,8 +370,54 @@ def _nodes(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> t
     return parents * cost, len(ids)
 
 
+#: A write and the lookups it may need (the target, its call's active recording).
+_CONTROL_REQUESTS = 3
+
+
+def _write(requests: int) -> FieldPrice:
+    def price(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
+        return parents * requests, 1
+
+    return price
+
+
+def _delete_many(
+    p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]
+) -> tuple[int, int]:
+    """A filter scan of every visible account, then one request per recording handled
+    (a delete, or in a dry run by IDs a by-id read), ``limit`` of them at most."""
+    from gateway.retention import MAX_SCAN_PAGES
+    from gateway.types.mutations import DEFAULT_DELETE_LIMIT, MAX_DELETE_LIMIT
+
+    given = argument(node, "input", v)
+    given = given if isinstance(given, dict) else {}
+    limit = given.get("limit")
+    handled: int = DEFAULT_DELETE_LIMIT
+    if isinstance(limit, int) and 0 < limit <= MAX_DELETE_LIMIT:
+        handled = limit
+    ids = given.get("ids")
+    if isinstance(ids, list):
+        handled = min(handled, len(ids))
+    scan = 0
+    if given.get("filter") is not None or ids is None:
+        scan = sum(s.costs.listing(1, scan_pages=MAX_SCAN_PAGES) for s in p.sources)
+    return parents * (scan + handled), 1
+
+
 PRICES.update(
     {
+        ("Mutation", "deleteRecording"): _write(2),
+        ("Mutation", "deleteRecordings"): _delete_many,
+        ("Mutation", "startRecording"): _write(_CONTROL_REQUESTS),
+        ("Mutation", "pauseRecording"): _write(_CONTROL_REQUESTS),
+        ("Mutation", "resumeRecording"): _write(_CONTROL_REQUESTS),
+        ("Mutation", "stopRecording"): _write(_CONTROL_REQUESTS),
+        ("RecordingControlled", "call"): _lookup,
+        ("RecordingControlled", "conference"): _lookup,
+        ("RecordingControlled", "recording"): _lookup,
+        ("RecordingEvent", "recording"): _lookup,
+        ("RecordingEvent", "call"): _lookup,
+        ("RecordingEvent", "conference"): _lookup,
         ("Query", "recordings"): _root_listing,
         ("Account", "recordings"): _account_listing,
         ("Account", "calls"): _account_listing,

@@ -290,3 +290,20 @@ async def test_persisted_only_holds_over_websockets(gateway_with: Any, tmp_path:
                         break
         assert len(answers["1"]["data"]["accounts"]) == 3
         assert answers["2"]["errors"][0]["extensions"]["code"] == "PERSISTED_ONLY"
+
+
+async def test_writes_are_priced_too(gateway_with: Any) -> None:
+    """A bulk delete costs its scan plus one request per recording it may handle."""
+    async with gateway_with({"limits": {"max_cost": 120}}) as gw:
+        small = """mutation { deleteRecordings(input: { dryRun: true, limit: 10,
+            filter: { createdBefore: "2000-01-01T00:00:00Z" } }) { __typename } }"""
+        status, body = await gw.post(small)
+        assert status == 200, body
+        big = small.replace("limit: 10", "limit: 500")
+        assert await _refused(gw, big) == "COST_LIMIT"
+        ids = _ids(gw, 150)
+        by_ids = """mutation($ids: [ID!]!) { deleteRecordings(input: { ids: $ids, dryRun: true,
+            limit: 500 }) { __typename } }"""
+        assert await _refused(gw, by_ids, {"ids": ids}) == "COST_LIMIT"
+        status, _ = await gw.post(by_ids, {"ids": ids[:100]})
+        assert status == 200

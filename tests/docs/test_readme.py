@@ -39,8 +39,35 @@ def test_readme_has_the_examples_this_suite_expects() -> None:
     assert sum(ID_PLACEHOLDER in e for e in EXAMPLES) == 1
 
 
+def _is_subscription(example: str) -> bool:
+    code = [line for line in example.splitlines() if not line.lstrip().startswith("#")]
+    return "\n".join(code).lstrip().startswith("subscription")
+
+
+async def _subscription_starts(gateway: Gateway, example: str) -> None:
+    """A subscription runs until stopped: it must be accepted over graphql-transport-ws
+    (validated, authorised, started: no ``error`` message), then it is completed."""
+    async with gateway.session.ws_connect(
+        f"{gateway.url}/graphql", protocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send_json({"type": "connection_init", "payload": {}})
+        assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+        await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": example}})
+        try:
+            message = await ws.receive_json(timeout=0.5)
+        except TimeoutError:
+            message = None
+        while message is not None and message["type"] in ("ping", "pong"):
+            message = await ws.receive_json(timeout=0.5)
+        assert message is None or message["type"] == "next", message
+        await ws.send_json({"id": "1", "type": "complete"})
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
 async def test_readme_example_answers_without_errors(gateway: Gateway, example: str) -> None:
+    if _is_subscription(example):
+        await _subscription_starts(gateway, example)
+        return
     real_id = None
     if ID_PLACEHOLDER in example:
         # As the README says: take an id from another answer, here the first query's.

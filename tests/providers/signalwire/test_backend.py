@@ -136,6 +136,13 @@ async def test_errors_map_and_never_leak_credentials(
         with pytest.raises(RateLimitedError) as rl:
             await b.list_calls(PageRequest(5))
         assert rl.value.retry_after == 30 and rl.value.vendor_code == "20429"
+        # That 429 paused the whole account (providers._limits): nothing is sent for 30 s.
+        sent = len(sim.request_log)
+        with pytest.raises(RateLimitedError):
+            await b.list_calls(PageRequest(5))
+        assert len(sim.request_log) == sent
+        await b.aclose()
+        b = SignalWireBackend("x", settings, FAST)
         sim.faults.outage = FaultKind.GARBAGE
         with pytest.raises(MalformedResponseError):
             await b.list_calls(PageRequest(5))

@@ -253,6 +253,13 @@ async def sustained(url: str, backend: str, events: int, concurrency: int) -> Re
                 async with session.post(hook, data=body, headers=headers) as resp:
                     assert resp.status == 200, await resp.text()
 
+        async def warm() -> None:
+            async with session.get(f"{url}/healthz") as resp:
+                await resp.read()
+
+        # Open the senders' connections before the clock starts: a connect can stall
+        # for seconds (SYN retransmits) on a busy machine, which is not the event path.
+        await asyncio.gather(*(warm() for _ in range(concurrency)))
         started = time.perf_counter()
         await asyncio.gather(*(sender() for _ in range(concurrency)))
         with contextlib.suppress(TimeoutError):

@@ -67,7 +67,10 @@ class RedisEventLog:
         self.max_age = max_age
         self.dedupe_ttl = dedupe_ttl
         self.block_ms = block_ms
-        self._redis: redis.Redis = redis.Redis.from_url(url)
+        # Blocking: a burst of webhooks waits for a free connection (up to 10 s) rather
+        # than failing with "too many connections"; one of them is the reader's.
+        self._pool = redis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=10)
+        self._redis: redis.Redis = redis.Redis(connection_pool=self._pool)
         self._append = self._redis.register_script(_APPEND)
         self.fanout = FanOut(queue_size)
         self._reader: asyncio.Task[None] | None = None
@@ -83,6 +86,7 @@ class RedisEventLog:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         await self._redis.aclose()
+        await self._pool.disconnect()
 
     def _dedupe_key(self, key: str) -> str:
         return f"{self.stream}:seen:{hashlib.sha256(key.encode()).hexdigest()}"

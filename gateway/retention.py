@@ -136,7 +136,7 @@ async def delete_recordings(
                 if progress is not None:
                     progress(target.global_id, "would_delete")
             return result
-    await _delete_all(targets, result, progress)
+    await _delete_all(targets, result, progress, ctx.sources.upstream.wrote)
     return result
 
 
@@ -244,7 +244,10 @@ def _key(r: Recording) -> tuple[datetime, str, str, str]:
 
 
 async def _delete_all(
-    targets: list[Target], result: RetentionResult, progress: Progress | None
+    targets: list[Target],
+    result: RetentionResult,
+    progress: Progress | None,
+    wrote: Callable[[str], None],
 ) -> None:
     """Delete each target once (never retried), ``DELETE_CONCURRENCY`` per vendor."""
     gates: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(DELETE_CONCURRENCY))
@@ -266,6 +269,8 @@ async def _delete_all(
             except ProviderError as exc:
                 outcome = "failed"
                 result.failed.append((target, exc))
+            finally:
+                wrote(source.name)  # later reads never join one from before the delete
         if outcome == "deleted":
             result.deleted.append(target)
         elif outcome == "already_gone":

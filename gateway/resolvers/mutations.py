@@ -170,6 +170,8 @@ async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
             raise _Refused(
                 errs.from_provider_error(exc, named.source.provider, target_id=raw_id)
             ) from None
+        finally:
+            ctx.sources.upstream.wrote(named.source.name)
         answer: Any = RecordingDeleted(
             id=strawberry.ID(raw_id),
             provider_recording_id=named.native,
@@ -229,6 +231,8 @@ async def start_recording(ctx: GatewayContext, inp: StartRecordingInput) -> Any:
             recording = await named.source.backend.start_recording(target, options)
         except ProviderError as exc:
             raise _Refused(errs.from_provider_error(exc, named.source.provider)) from None
+        finally:
+            ctx.sources.upstream.wrote(named.source.name)
         answer: Any = RecordingControlled.of(
             recording,
             call=parent if on_call else None,
@@ -273,6 +277,8 @@ async def control_recording(
             recording = await named.source.backend.control_recording(target, action)
         except ProviderError as exc:
             raise _Refused(errs.from_provider_error(exc, named.source.provider)) from None
+        finally:
+            ctx.sources.upstream.wrote(named.source.name)
         if recording is None and isinstance(found, m.Recording):
             recording = found
             status = _AFTER[action]

@@ -146,7 +146,7 @@ async def history(
     size = page_size(ctx, first)
     service = service_of(ctx.request)
     accept = service.acceptor(ctx.caller, event_match(value))
-    position = FROM_START if after is None else service.position(after, ctx.caller)
+    start = position = FROM_START if after is None else service.position(after, ctx.caller)
     matched: list[LogEntry] = []
     while len(matched) <= size:
         batch = await service.log.read(position, SCAN_BATCH)
@@ -162,7 +162,7 @@ async def history(
     has_next = len(matched) > size
     # Past the last event shown when more follow; else as far as the scan went (skipping
     # the events this caller and filter do not see next time too).
-    end = nodes[-1].position if has_next else position
+    end = (nodes[-1].position if nodes else start) if has_next else position
     return EventPage(service, ctx, nodes, end, has_next=has_next, has_previous=after is not None)
 
 

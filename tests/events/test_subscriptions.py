@@ -161,3 +161,22 @@ async def test_slow_sse_subscriber_gets_an_error_and_the_stream_ends(
     errors = [d for e, d in nexts if d and "errors" in d]
     assert len(errors) == 1 and errors[0]["errors"][0]["extensions"]["code"] == "SLOW_SUBSCRIBER"
     assert len(nexts) <= 4 + 2
+
+
+async def test_history_pages_and_first_zero(gw: EventGateway) -> None:
+    for rec in recordings(gw, 3):
+        await signalwire_callback(gw, "completed", rec)
+    page = """query($first: Int, $after: String) {
+      recordingEvents(first: $first, after: $after) {
+        nodes { providerRecordingId } pageInfo { hasNextPage endCursor } } }"""
+    empty = (await gw.query(page, {"first": 0}))["data"]["recordingEvents"]
+    assert empty["nodes"] == [] and empty["pageInfo"]["hasNextPage"] is True
+    seen: list[str] = []
+    after = empty["pageInfo"]["endCursor"]
+    while True:
+        body = (await gw.query(page, {"first": 2, "after": after}))["data"]["recordingEvents"]
+        seen += [n["providerRecordingId"] for n in body["nodes"]]
+        after = body["pageInfo"]["endCursor"]
+        if not body["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == [r.sid for r in recordings(gw, 3)]

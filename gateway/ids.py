@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidIdError
 
-NODE_TYPES = frozenset({"Account", "Call", "Conference", "Recording"})
+NODE_TYPES = frozenset({"Account", "Call", "Conference", "Recording", "RecordingEvent"})
 _MAX_ID_LENGTH = 1024
 
 

@@ -56,6 +56,11 @@ class EventLog(Protocol):
         """The position of the newest entry (``after`` it, nothing is held yet)."""
         ...
 
+    async def entry(self, position: str) -> LogEntry | None:
+        """The entry at ``position`` while the log still holds it (``None`` otherwise, and
+        for text that is not a position of this log)."""
+        ...
+
     def subscribe(
         self,
         after: str | None,

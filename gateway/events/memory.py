@@ -91,6 +91,15 @@ class MemoryEventLog:
     async def tail(self) -> str:
         return str(self._seq)
 
+    async def entry(self, position: str) -> LogEntry | None:
+        if not position.isdigit():
+            return None
+        self._trim(self._clock())
+        if not self._entries:
+            return None
+        index = int(position) - int(self._entries[0][1].position)
+        return self._entries[index][1] if 0 <= index < len(self._entries) else None
+
     async def subscribe(
         self,
         after: str | None,

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -47,6 +48,9 @@ return id
 
 #: Entries per XREAD / XRANGE round trip.
 BATCH = 500
+
+
+_POSITION = re.compile(r"\d{1,20}-\d{1,20}")
 
 
 class RedisEventLog:
@@ -111,6 +115,12 @@ class RedisEventLog:
         rows = _rows(await self._redis.xrange(self.stream, min=start, max="+", count=limit))
         entries = (_entry(entry_id, fields) for entry_id, fields in rows)
         return [entry for entry in entries if entry is not None]
+
+    async def entry(self, position: str) -> LogEntry | None:
+        if not _POSITION.fullmatch(position):
+            return None
+        rows = _rows(await self._redis.xrange(self.stream, min=position, max=position, count=1))
+        return _entry(rows[0][0], rows[0][1]) if rows else None
 
     async def tail(self) -> str:
         newest = _rows(await self._redis.xrevrange(self.stream, count=1))

@@ -15,7 +15,7 @@ from providers.errors import ProviderError
 from .connections import source_of
 
 if TYPE_CHECKING:
-    from gateway.context import Info
+    from gateway.context import GatewayContext, Info
 
 MAX_NODES = 500
 
@@ -26,6 +26,8 @@ async def resolve_node(info: Info, raw_id: str) -> Any:
     source = source_of(ctx, gid)
     if source is None:
         return None
+    if gid.type_name == "RecordingEvent":
+        return await _event(ctx, gid.native_id, source.name)
     if gid.type_name == "Account":
         return source.account if gid.native_id == gid.provider_account_id else None
     loader: Any = {
@@ -34,6 +36,20 @@ async def resolve_node(info: Info, raw_id: str) -> Any:
         "Recording": ctx.loaders.recording,
     }[gid.type_name]
     return await load(loader, (source.name, gid.native_id))
+
+
+async def _event(ctx: GatewayContext, native_id: str, account_name: str) -> Any:
+    """An event by ID: ``<log id>/<position>``, while the log still holds it."""
+    from gateway.events.service import service_of
+
+    log = service_of(ctx.request).log
+    log_id, _, position = native_id.rpartition("/")
+    if log_id != log.log_id:
+        return None  # another log's event (the log was reset or reconfigured)
+    entry = await log.entry(position)
+    if entry is None or entry.event.account_name != account_name:
+        return None
+    return entry
 
 
 async def resolve_nodes(info: Info, ids: list[str]) -> list[Any]:

@@ -220,3 +220,30 @@ async def test_mutations_on_another_tenants_objects_find_nothing(gateway_with: A
             key=WIDE_KEY,
         )
         assert [n["id"] for n in still["nodes"]] == ids["Recording"]
+
+
+async def test_events_by_id_only_for_their_accounts_callers(gateway_with: Any) -> None:
+    ops = key_entry("ops", "rgw_ops-key-0123456789abcdef", ["*"], ["read", "delete"])
+    async with gateway_with({"auth": {"mode": "keys"}, "keys": [*KEYS, ops]}) as gw:
+        key = "rgw_ops-key-0123456789abcdef"
+        ids = await _alpha_ids(gw)
+        deleted = await gw.data(
+            "mutation($id: ID!) { deleteRecording(id: $id) { __typename } }",
+            {"id": ids["Recording"][0]},
+            key=key,
+        )
+        assert deleted["deleteRecording"]["__typename"] == "RecordingDeleted"
+        events = await gw.data(
+            "{ recordingEvents(first: 10) { nodes { id kind provider } } }", key=key
+        )
+        [event] = events["recordingEvents"]["nodes"]
+        assert event["kind"] == "DELETED"
+        query = "query($id: ID!) { node(id: $id) { id ... on RecordingEvent { kind } } }"
+        assert await gw.data(query, {"id": event["id"]}, key=key) == {
+            "node": {"id": event["id"], "kind": "DELETED"}
+        }
+        mine = await gw.post(query, {"id": event["id"]}, key=ALPHA_KEY)
+        assert mine == (200, {"data": {"node": {"id": event["id"], "kind": "DELETED"}}})
+        foreign = await gw.post(query, {"id": event["id"]}, key=BETA_KEY)
+        missing = await gw.post(query, {"id": _missing_twin(event["id"])}, key=BETA_KEY)
+        assert foreign == missing == (200, {"data": {"node": None}})

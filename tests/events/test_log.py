@@ -93,6 +93,9 @@ async def test_append_read_roundtrip_and_dedupe(make_log: LogFactory) -> None:
     assert await log.tail() == third.position
     ordered = [log.order_key(e.position) for e in read]
     assert ordered == sorted(ordered)
+    assert await log.entry(second.position) == second  # by position (node(id:))
+    assert await log.entry("not-a-position") is None
+    assert await log.entry(str(10**9) if third.position.isdigit() else "99999999999-0") is None
 
 
 async def test_retention_by_count(make_log: LogFactory) -> None:
@@ -101,6 +104,7 @@ async def test_retention_by_count(make_log: LogFactory) -> None:
         await log.append(event())
     kept = await log.read(FROM_START, 100)
     assert len(kept) == 5
+    assert await log.entry(kept[0].position) == kept[0]
 
 
 async def test_retention_by_age_and_dedupe_window(make_log: LogFactory) -> None:

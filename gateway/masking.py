@@ -2,12 +2,18 @@
 
 A masked error says only "Internal error" and carries the request id, which is also in the
 log line that holds the real exception, so an operator can find it.
+
+Logging: an unexpected error is one ERROR line with its traceback and ``request_id``;
+a client's mistake (a bad ID, ``first: 501``, a tampered cursor, a validation error) is
+one INFO line with its code and no traceback (:func:`log_errors`): it is not the
+gateway's failure, and an operator grepping for ERROR should find only real ones.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -47,6 +53,7 @@ class ErrorMasking(SchemaExtension):
             request_id,
             error.path,
             exc_info=original,
+            extra={"request_id": request_id, "path": error.path},
         )
         return GraphQLError(
             f"Internal error. Request id: {request_id}",
@@ -55,4 +62,32 @@ class ErrorMasking(SchemaExtension):
             positions=error.positions,
             path=error.path,
             extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+
+def log_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:
+    """The schema's ``process_errors``: client errors at INFO without a traceback.
+    Unexpected errors are left to :class:`ErrorMasking`, which logs them at ERROR with
+    the traceback and the request id it shows the client."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    context = getattr(execution_context, "context", None)
+    request_id = getattr(context, "request_id", None)
+    for error in errors:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+        else:
+            exposed = expose(original)
+            if exposed is None:
+                continue  # unexpected: ErrorMasking logs it
+            code = exposed["code"]
+        log.info(
+            "client error",
+            extra={
+                "request_id": request_id,
+                "code": code,
+                "error": error.message,
+                "path": error.path,
+            },
         )

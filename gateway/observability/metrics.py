@@ -125,17 +125,34 @@ class Metrics:
         # ``labels()`` takes a lock and builds a key on every call; the hot series are
         # looked up once and kept here.
         self._upstream: dict[tuple[str, str, str, str, int | None, str | None], _Upstream] = {}
+        self._operation: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._http: dict[tuple[str, str, int], Counter] = {}
+        self._batch: dict[tuple[str, str], Histogram] = {}
         self._on_scrape: list[Callable[[], None]] = []
 
     # -- GraphQL and HTTP ------------------------------------------------------------
 
     def operation(self, op_type: str, outcome: str, seconds: float) -> None:
-        op_type = op_type if op_type in OPERATION_TYPES else "unknown"
-        self.operations.labels(op_type, outcome).inc()
-        self.operation_seconds.labels(op_type).observe(seconds)
+        series = self._operation.get((op_type, outcome))
+        if series is None:
+            label = op_type if op_type in OPERATION_TYPES else "unknown"
+            series = self._operation[op_type, outcome] = (
+                self.operations.labels(label, outcome),
+                self.operation_seconds.labels(label),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def http_request(self, route: str, method: str, status: int) -> None:
-        self.http_requests.labels(route, method if method in _METHODS else OTHER, status).inc()
+        key = (route, method, status)
+        counter = self._http.get(key)
+        if counter is None:
+            if len(self._http) > 10_000:  # arbitrary methods: never grow without bound
+                self._http.clear()
+            counter = self._http[key] = self.http_requests.labels(
+                route, method if method in _METHODS else OTHER, status
+            )
+        counter.inc()
 
     # -- upstream --------------------------------------------------------------------
 
@@ -168,7 +185,10 @@ class Metrics:
         )
 
     def batch(self, loader: str, provider: str, size: int) -> None:
-        self.batch_size.labels(loader, provider).observe(size)
+        histogram = self._batch.get((loader, provider))
+        if histogram is None:
+            histogram = self._batch[loader, provider] = self.batch_size.labels(loader, provider)
+        histogram.observe(size)
 
     def media_streamed(self, provider: str, account: str, size: int) -> None:
         self.media_bytes.labels(provider, self.account_label(account)).inc(size)

@@ -55,6 +55,9 @@ class Readiness:
         self.metrics = metrics
         self.recheck_seconds = recheck_seconds
         self._observation = observation or (lambda rid: Observation(rid, metrics, None))
+        #: Set once every account has had its start-up check (tests wait for it before
+        #: counting upstream requests).
+        self.checked = asyncio.Event()
         metrics.on_scrape(self._publish)
 
     def state(self, source: Source) -> str:
@@ -115,6 +118,7 @@ class Readiness:
         """Check every account now, then the failing ones every ``recheck_seconds``."""
         with observing(self._observation(f"readiness-{uuid.uuid4().hex[:8]}")):
             await asyncio.gather(*(self.check(s) for s in self.sources))
+            self.checked.set()
             while True:
                 await asyncio.sleep(self.recheck_seconds)
                 failing = [s for s in self.sources if self.state(s) not in (OK, CHECKING)]

@@ -37,6 +37,9 @@ ID_PATTERN = {
 }
 _CURSOR = re.compile(r"[0-9A-Za-z_\-.~]{1,2048}")
 
+#: Template of ``self._root`` for :mod:`providers.observe` (ids never become labels).
+_ROOT = "/Accounts/{id}"
+
 #: FreeClimb error 77: "resource was deleted and can no longer be accessed".
 _DELETED_CODE = 77
 
@@ -90,7 +93,13 @@ class ListPage:
 
 class FreeClimbClient:
     def __init__(
-        self, *, base_url: str, account_id: str, api_key: str, options: ClientOptions
+        self,
+        *,
+        base_url: str,
+        account_id: str,
+        api_key: str,
+        options: ClientOptions,
+        account: str = "",
     ) -> None:
         self.account_id = account_id
         self.http = HttpClient(
@@ -100,6 +109,7 @@ class FreeClimbClient:
             parse_error=parse_error,
             basic_auth=(account_id, api_key),
             headers={"Accept": "application/json"},
+            account=account,
         )
         self._root = f"/Accounts/{quote(account_id, safe='')}"
 
@@ -109,12 +119,19 @@ class FreeClimbClient:
     # -- lists -----------------------------------------------------------------------
 
     async def _list(
-        self, path: str, key: str, params: Mapping[str, str], cursor: str | None
+        self,
+        path: str,
+        key: str,
+        params: Mapping[str, str],
+        cursor: str | None,
+        endpoint: str | None = None,
     ) -> ListPage:
+        """``endpoint``: the path's template below the account, for :mod:`providers.observe`."""
         query: list[tuple[str, str]] = list(params.items())
         if cursor is not None:
             query.append(("cursor", check_cursor(cursor)))
-        resp = await self.http.request("GET", self._root + path, params=query)
+        template = _ROOT + endpoint if endpoint else None
+        resp = await self.http.request("GET", self._root + path, params=query, endpoint=template)
         body = resp.body
         # The envelope always carries the plural key, [] when empty (checklist item 3).
         if not isinstance(body, dict) or not isinstance(body.get(key), list):
@@ -127,32 +144,32 @@ class FreeClimbClient:
     async def list_recordings(
         self, params: Mapping[str, str], cursor: str | None = None
     ) -> ListPage:
-        return await self._list("/Recordings", "recordings", params, cursor)
+        return await self._list("/Recordings", "recordings", params, cursor, "/Recordings")
 
     async def list_call_recordings(
         self, call_id: str, params: Mapping[str, str], cursor: str | None = None
     ) -> ListPage:
         path = f"/Calls/{quote(call_id, safe='')}/Recordings"
-        return await self._list(path, "recordings", params, cursor)
+        return await self._list(path, "recordings", params, cursor, "/Calls/{id}/Recordings")
 
     async def list_conference_recordings(
         self, conference_id: str, params: Mapping[str, str], cursor: str | None = None
     ) -> ListPage:
         path = f"/Conferences/{quote(conference_id, safe='')}/Recordings"
-        return await self._list(path, "recordings", params, cursor)
+        return await self._list(path, "recordings", params, cursor, "/Conferences/{id}/Recordings")
 
     async def list_calls(self, params: Mapping[str, str], cursor: str | None = None) -> ListPage:
-        return await self._list("/Calls", "calls", params, cursor)
+        return await self._list("/Calls", "calls", params, cursor, "/Calls")
 
     async def list_conferences(
         self, params: Mapping[str, str], cursor: str | None = None
     ) -> ListPage:
-        return await self._list("/Conferences", "conferences", params, cursor)
+        return await self._list("/Conferences", "conferences", params, cursor, "/Conferences")
 
     # -- single resources ------------------------------------------------------------
 
-    async def _get(self, path: str, id_key: str) -> dict[str, Any]:
-        resp = await self.http.request("GET", self._root + path)
+    async def _get(self, path: str, id_key: str, endpoint: str) -> dict[str, Any]:
+        resp = await self.http.request("GET", self._root + path, endpoint=_ROOT + endpoint)
         if not isinstance(resp.body, dict) or not isinstance(resp.body.get(id_key), str):
             raise MalformedResponseError(
                 f"{PROVIDER}: GET {path} did not return an object with {id_key}",
@@ -161,28 +178,36 @@ class FreeClimbClient:
         return resp.body
 
     async def get_recording(self, recording_id: str) -> dict[str, Any]:
-        return await self._get(f"/Recordings/{quote(recording_id, safe='')}", "recordingId")
+        path = f"/Recordings/{quote(recording_id, safe='')}"
+        return await self._get(path, "recordingId", "/Recordings/{id}")
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
-        return await self._get(f"/Calls/{quote(call_id, safe='')}", "callId")
+        return await self._get(f"/Calls/{quote(call_id, safe='')}", "callId", "/Calls/{id}")
 
     async def get_conference(self, conference_id: str) -> dict[str, Any]:
-        return await self._get(f"/Conferences/{quote(conference_id, safe='')}", "conferenceId")
+        path = f"/Conferences/{quote(conference_id, safe='')}"
+        return await self._get(path, "conferenceId", "/Conferences/{id}")
 
     async def delete_recording(self, recording_id: str) -> None:
         path = f"{self._root}/Recordings/{quote(recording_id, safe='')}"
-        await self.http.request("DELETE", path, expect_json=False)
+        await self.http.request(
+            "DELETE", path, expect_json=False, endpoint=_ROOT + "/Recordings/{id}"
+        )
 
     async def open_download(
         self, recording_id: str, *, headers: Mapping[str, str] | None = None
     ) -> HttpMediaStream:
         path = f"{self._root}/Recordings/{quote(recording_id, safe='')}/Download"
         merged = {"Accept": "audio/wav, audio/x-wav, */*", **(headers or {})}
-        return await self.http.open_stream(path, headers=merged)
+        return await self.http.open_stream(
+            path, headers=merged, endpoint=_ROOT + "/Recordings/{id}/Download"
+        )
 
     async def update_call_status(self, call_id: str, status: str) -> None:
         path = f"{self._root}/Calls/{quote(call_id, safe='')}"
-        await self.http.request("POST", path, json={"status": status}, expect_json=False)
+        await self.http.request(
+            "POST", path, json={"status": status}, expect_json=False, endpoint=_ROOT + "/Calls/{id}"
+        )
 
 
 def query_params(pairs: Sequence[tuple[str, str | None]]) -> dict[str, str]:

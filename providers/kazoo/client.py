@@ -26,6 +26,7 @@ import orjson
 from providers._http import HttpClient, HttpMediaStream, Params, Response, VendorError
 from providers.config import ClientOptions, Secret
 from providers.errors import AuthenticationError, ConfigurationError, MalformedResponseError
+from providers.observe import UNTEMPLATED
 
 from .wire import CdrDoc, ConferenceDoc, Envelope, RecordingDoc
 
@@ -131,16 +132,21 @@ def _jwt_ttl(token: str) -> float:
     return ttl if ttl > 0 else DEFAULT_TOKEN_TTL
 
 
+#: Template of ``self._prefix`` for :mod:`providers.observe` (ids never become labels).
+_ACCOUNT = "/accounts/{id}"
+
+
 class KazooClient:
     """One Kazoo account: endpoint methods returning envelopes or their ``data``."""
 
-    def __init__(self, config: KazooConfig, options: ClientOptions) -> None:
+    def __init__(self, config: KazooConfig, options: ClientOptions, account: str = "") -> None:
         self.config = config
         self.http = HttpClient(
             provider=PROVIDER,
             base_url=config.base_url.rstrip("/") + "/v2",
             options=options,
             parse_error=parse_error,
+            account=account,
         )
         self._prefix = f"/accounts/{config.account_id}"
         self._token: str | None = None
@@ -182,7 +188,7 @@ class KazooClient:
                 "method": "md5",
             }
         started = time.monotonic()
-        resp = await self.http.request("PUT", path, json={"data": data}, retry=True)
+        resp = await self.http.request("PUT", path, json={"data": data}, retry=True, endpoint=path)
         body = resp.body
         token = body.get("auth_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
@@ -211,16 +217,19 @@ class KazooClient:
         *,
         params: Params | None = None,
         json: Any = None,
+        endpoint: str | None = None,
     ) -> Envelope:
         """One authenticated request; a 401 refreshes the token once and retries (a
-        refused token means the request was not applied, so even writes are safe)."""
+        refused token means the request was not applied, so even writes are safe).
+        ``endpoint`` is the template of ``path`` for :mod:`providers.observe`."""
+        endpoint = _ACCOUNT + endpoint if endpoint else UNTEMPLATED
         token = await self.ensure_token()
         try:
-            resp = await self._send(method, path, token, params, json)
+            resp = await self._send(method, path, token, params, json, endpoint)
         except AuthenticationError:
             self._drop(token)
             token = await self.ensure_token()
-            resp = await self._send(method, path, token, params, json)
+            resp = await self._send(method, path, token, params, json, endpoint)
         body = resp.body
         if not isinstance(body, dict) or "data" not in body:
             raise MalformedResponseError(
@@ -229,7 +238,13 @@ class KazooClient:
         return cast(Envelope, body)
 
     async def _send(
-        self, method: str, path: str, token: str, params: Params | None, json: Any
+        self,
+        method: str,
+        path: str,
+        token: str,
+        params: Params | None,
+        json: Any,
+        endpoint: str,
     ) -> Response:
         return await self.http.request(
             method,
@@ -237,10 +252,13 @@ class KazooClient:
             params=params,
             json=json,
             headers={"X-Auth-Token": token},
+            endpoint=endpoint,
         )
 
-    async def _doc(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
-        data = (await self.call(method, path, json=json)).get("data")
+    async def _doc(
+        self, method: str, path: str, json: Any = None, *, endpoint: str | None = None
+    ) -> dict[str, Any]:
+        data = (await self.call(method, path, json=json, endpoint=endpoint)).get("data")
         if not isinstance(data, dict):
             raise MalformedResponseError(
                 f"{PROVIDER}: {method} {path} returned no document", provider=PROVIDER
@@ -250,46 +268,62 @@ class KazooClient:
     # -- endpoints -------------------------------------------------------------------
 
     async def list_recordings(self, params: Sequence[tuple[str, str]]) -> Envelope:
-        return await self.call("GET", "/recordings", params=params)
+        return await self.call("GET", "/recordings", params=params, endpoint="/recordings")
 
     async def list_user_recordings(
         self, user_id: str, params: Sequence[tuple[str, str]]
     ) -> Envelope:
-        return await self.call("GET", f"/users/{user_id}/recordings", params=params)
+        return await self.call(
+            "GET", f"/users/{user_id}/recordings", params=params, endpoint="/users/{id}/recordings"
+        )
 
     async def get_recording(self, recording_id: str) -> RecordingDoc:
-        return cast(RecordingDoc, await self._doc("GET", f"/recordings/{recording_id}"))
+        return cast(
+            RecordingDoc,
+            await self._doc("GET", f"/recordings/{recording_id}", endpoint="/recordings/{id}"),
+        )
 
     async def delete_recording(self, recording_id: str) -> RecordingDoc:
-        return cast(RecordingDoc, await self._doc("DELETE", f"/recordings/{recording_id}"))
+        return cast(
+            RecordingDoc,
+            await self._doc("DELETE", f"/recordings/{recording_id}", endpoint="/recordings/{id}"),
+        )
 
     async def open_recording_media(
         self, recording_id: str, headers: Mapping[str, str]
     ) -> HttpMediaStream:
         path = f"{self._prefix}/recordings/{recording_id}"
+        endpoint = _ACCOUNT + "/recordings/{id}"
         token = await self.ensure_token()
         try:
             return await self.http.open_stream(
-                path, headers={**headers, "Accept": "audio/mpeg", "X-Auth-Token": token}
+                path,
+                headers={**headers, "Accept": "audio/mpeg", "X-Auth-Token": token},
+                endpoint=endpoint,
             )
         except AuthenticationError:
             self._drop(token)
             token = await self.ensure_token()
             return await self.http.open_stream(
-                path, headers={**headers, "Accept": "audio/mpeg", "X-Auth-Token": token}
+                path,
+                headers={**headers, "Accept": "audio/mpeg", "X-Auth-Token": token},
+                endpoint=endpoint,
             )
 
     async def list_cdrs(self, params: Sequence[tuple[str, str]]) -> Envelope:
-        return await self.call("GET", "/cdrs", params=params)
+        return await self.call("GET", "/cdrs", params=params, endpoint="/cdrs")
 
     async def get_cdr(self, cdr_id: str) -> CdrDoc:
-        return cast(CdrDoc, await self._doc("GET", f"/cdrs/{cdr_id}"))
+        return cast(CdrDoc, await self._doc("GET", f"/cdrs/{cdr_id}", endpoint="/cdrs/{id}"))
 
     async def list_conferences(self, params: Sequence[tuple[str, str]]) -> Envelope:
-        return await self.call("GET", "/conferences", params=params)
+        return await self.call("GET", "/conferences", params=params, endpoint="/conferences")
 
     async def get_conference(self, conference_id: str) -> ConferenceDoc:
-        return cast(ConferenceDoc, await self._doc("GET", f"/conferences/{conference_id}"))
+        return cast(
+            ConferenceDoc,
+            await self._doc("GET", f"/conferences/{conference_id}", endpoint="/conferences/{id}"),
+        )
 
     async def conference_record(self, conference_id: str, action: str) -> Envelope:
         """``PUT /conferences/{id}`` record action: Kazoo answers 202 with a string."""
@@ -297,16 +331,17 @@ class KazooClient:
             "PUT",
             f"/conferences/{conference_id}",
             json={"action": "record", "data": {"action": action}},
+            endpoint="/conferences/{id}",
         )
 
     # -- live calls (channels) -------------------------------------------------------
 
     async def list_channels(self) -> Envelope:
         """``GET /channels``: the account's live channels (not paginated)."""
-        return await self.call("GET", "/channels")
+        return await self.call("GET", "/channels", endpoint="/channels")
 
     async def get_channel(self, call_id: str) -> dict[str, Any]:
-        return await self._doc("GET", f"/channels/{call_id}")
+        return await self._doc("GET", f"/channels/{call_id}", endpoint="/channels/{id}")
 
     async def channel_metaflow(
         self, call_id: str, module: str, data: Mapping[str, Any]
@@ -316,4 +351,5 @@ class KazooClient:
             "PUT",
             f"/channels/{call_id}",
             json={"action": "metaflow", "data": {"data": {"module": module, "data": dict(data)}}},
+            endpoint="/channels/{id}",
         )

@@ -121,6 +121,10 @@ class ListPage:
     next: Cursor | None
 
 
+#: Template of ``self._account`` for :mod:`providers.observe` (ids never become labels).
+_ACCOUNT = "/Accounts/{id}"
+
+
 def _basic(user: str, password: str) -> str:
     # aiohttp 3.14 deprecates BasicAuth objects in favour of a plain header.
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -128,7 +132,12 @@ def _basic(user: str, password: str) -> str:
 
 class SignalWireClient:
     def __init__(
-        self, base_url: str, project_id: str, api_token: Secret, options: ClientOptions
+        self,
+        base_url: str,
+        project_id: str,
+        api_token: Secret,
+        options: ClientOptions,
+        account: str = "",
     ) -> None:
         self.project_id = project_id
         self.http = HttpClient(
@@ -138,6 +147,7 @@ class SignalWireClient:
             parse_error=parse_error,
             basic_auth=(project_id, api_token.reveal()),
             headers={"Accept": "application/json"},
+            account=account,
         )
         self._account = f"/Accounts/{quote(project_id, safe='')}"
 
@@ -159,7 +169,9 @@ class SignalWireClient:
         if cursor is not None:
             params += [("Page", str(cursor.page)), ("PageToken", cursor.token)]
         # urlencode escapes the ``<``/``>`` inside ``DateCreated<`` keys.
-        resp = await self.http.request("GET", f"{self._account}{path}?{urlencode(params)}")
+        resp = await self.http.request(
+            "GET", f"{self._account}{path}?{urlencode(params)}", endpoint=_ACCOUNT + path
+        )
         body = resp.body
         if not isinstance(body, Mapping) or not isinstance(body.get(key), list):
             raise MalformedResponseError(
@@ -173,16 +185,24 @@ class SignalWireClient:
     ) -> ListPage:
         return await self._list("/Recordings.json", "recordings", filters, size, cursor)
 
-    async def list_calls(self, size: int, cursor: Cursor | None = None) -> ListPage:
-        return await self._list("/Calls.json", "calls", (), size, cursor)
+    async def list_calls(
+        self, size: int, cursor: Cursor | None = None, filters: Sequence[tuple[str, str]] = ()
+    ) -> ListPage:
+        """``filters``: e.g. ``StartTime>`` / ``StartTime<`` (RFC 2822)."""
+        return await self._list("/Calls.json", "calls", filters, size, cursor)
 
-    async def list_conferences(self, size: int, cursor: Cursor | None = None) -> ListPage:
-        return await self._list("/Conferences.json", "conferences", (), size, cursor)
+    async def list_conferences(
+        self, size: int, cursor: Cursor | None = None, filters: Sequence[tuple[str, str]] = ()
+    ) -> ListPage:
+        """``filters``: e.g. ``DateCreated<`` (``YYYY-MM-DD``, whole days)."""
+        return await self._list("/Conferences.json", "conferences", filters, size, cursor)
 
     # -- single resources ------------------------------------------------------------
 
-    async def _get(self, path: str) -> dict[str, Any]:
-        resp = await self.http.request("GET", f"{self._account}{path}")
+    async def _get(self, path: str, endpoint: str) -> dict[str, Any]:
+        resp = await self.http.request(
+            "GET", f"{self._account}{path}", endpoint=_ACCOUNT + endpoint
+        )
         if not isinstance(resp.body, dict) or not resp.body.get("sid"):
             raise MalformedResponseError(
                 f"signalwire: GET {path} returned no object", provider=PROVIDER
@@ -190,26 +210,41 @@ class SignalWireClient:
         return resp.body
 
     async def get_recording(self, sid: str) -> RecordingWire:
-        return cast(RecordingWire, await self._get(f"/Recordings/{sid}.json"))
+        return cast(
+            RecordingWire, await self._get(f"/Recordings/{sid}.json", "/Recordings/{id}.json")
+        )
 
     async def get_call(self, sid: str) -> CallWire:
-        return cast(CallWire, await self._get(f"/Calls/{sid}.json"))
+        return cast(CallWire, await self._get(f"/Calls/{sid}.json", "/Calls/{id}.json"))
 
     async def get_conference(self, sid: str) -> ConferenceWire:
-        return cast(ConferenceWire, await self._get(f"/Conferences/{sid}.json"))
+        return cast(
+            ConferenceWire, await self._get(f"/Conferences/{sid}.json", "/Conferences/{id}.json")
+        )
 
     async def delete_recording(self, sid: str) -> None:
-        await self.http.request("DELETE", f"{self._account}/Recordings/{sid}.json")
+        await self.http.request(
+            "DELETE",
+            f"{self._account}/Recordings/{sid}.json",
+            endpoint=_ACCOUNT + "/Recordings/{id}.json",
+        )
 
     async def open_media(self, sid: str, headers: Mapping[str, str]) -> HttpMediaStream:
         # Media is public upstream; sending the session's Basic auth along is harmless.
-        return await self.http.open_stream(f"{self._account}/Recordings/{sid}.wav", headers=headers)
+        return await self.http.open_stream(
+            f"{self._account}/Recordings/{sid}.wav",
+            headers=headers,
+            endpoint=_ACCOUNT + "/Recordings/{id}.wav",
+        )
 
     # -- recording control -----------------------------------------------------------
 
     async def start_call_recording(self, call_sid: str, form: Mapping[str, str]) -> RecordingWire:
         resp = await self.http.request(
-            "POST", f"{self._account}/Calls/{call_sid}/Recordings.json", data=form
+            "POST",
+            f"{self._account}/Calls/{call_sid}/Recordings.json",
+            data=form,
+            endpoint=_ACCOUNT + "/Calls/{id}/Recordings.json",
         )
         return cast(RecordingWire, self._object(resp.body, "start recording"))
 
@@ -221,6 +256,7 @@ class SignalWireClient:
             "POST",
             f"{self._account}/{parent}/{parent_sid}/Recordings/{sid}.json",
             data={"Status": status},
+            endpoint=f"{_ACCOUNT}/{parent}/{{id}}/Recordings/{{id}}.json",
         )
         return cast(RecordingWire, self._object(resp.body, "update recording"))
 

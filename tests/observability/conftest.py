@@ -157,10 +157,18 @@ def telemetry() -> TelemetrySettings:
 
 
 @pytest.fixture
+def upstream_latency() -> float:
+    """Seconds every simulator waits before answering, from the gateway's start on."""
+    return 0.0
+
+
+@pytest.fixture
 async def observed(
-    extra_accounts: list[dict[str, Any]], telemetry: TelemetrySettings
+    extra_accounts: list[dict[str, Any]], telemetry: TelemetrySettings, upstream_latency: float
 ) -> AsyncIterator[Observed]:
     async with simulators_running(5, recordings=30, anchor=ANCHOR) as servers:
+        for server in servers:
+            server.simulator.faults.latency = upstream_latency
         accounts = [
             {"name": s.simulator.provider, "provider": s.simulator.provider}
             | s.account_settings()[0]

@@ -18,7 +18,7 @@ query Nested {
 """
 RECENT = """
 query Recent {
-  recordings(first: 12) { nodes { id providerRecordingId call { id providerCallId } } }
+  recordings(first: 12) { nodes { id providerRecordingId call { id providerCallId from } } }
 }
 """
 

@@ -37,8 +37,9 @@ from .sources import Sources
 REQUEST_ID = web.RequestKey("request_id", str)
 CALLER = web.RequestKey("caller", Caller)
 
-_POST_OPERATIONS = OperationType.from_http("POST")
-_GET_OPERATIONS = OperationType.from_http("GET")
+#: What a plain (non-streamed) answer can carry: subscriptions need a WebSocket or SSE.
+_POST_OPERATIONS = {OperationType.QUERY, OperationType.MUTATION}
+_GET_OPERATIONS = {OperationType.QUERY}
 #: ``Accept`` values that ask Strawberry for a streamed (multipart or SSE) answer.
 _STREAMING_ACCEPT = ("multipart/", "text/event-stream")
 #: Headers a browser sends cross-site only after a CORS preflight the gateway approved.
@@ -167,9 +168,15 @@ class GatewayView(GraphQLView[GatewayContext, None]):
                 operation_extensions=operation.extensions,
             )
         except CannotGetOperationTypeError as e:
-            return web.Response(body=e.as_http_error_reason(), status=400)
+            return error_response(request, 400, "BAD_REQUEST", e.as_http_error_reason())
         except InvalidOperationTypeError as e:
-            return web.Response(body=e.as_http_error_reason(request.method), status=400)
+            message = (
+                "subscriptions need a WebSocket (graphql-transport-ws) or SSE "
+                "(Accept: text/event-stream)"
+                if e.operation_type is OperationType.SUBSCRIPTION
+                else e.as_http_error_reason(request.method)
+            )
+            return error_response(request, 400, "BAD_REQUEST", message)
         finally:
             context.loaders.cancel()
         data = await self.process_result(request, result)

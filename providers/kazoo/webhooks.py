@@ -3,7 +3,7 @@
 Kazoo does not sign webhooks (no HMAC, only ``X-Hook-ID``/``X-Account-ID`` headers), so a
 webhook is accepted only when the URL it was delivered to carries the account's
 ``webhook_secret`` as the ``secret`` query parameter (configure the Kazoo webhook's
-``uri`` as ``https://gateway.example.com/webhooks/kazoo/<account>?secret=<webhook_secret>``)
+``uri`` as ``https://gateway.example.com/webhooks/<account>?secret=<webhook_secret>``)
 and names this account. Without a configured secret every webhook is refused. The
 backend then re-fetches the referenced recording over the authenticated API, so a leaked
 URL can at worst make it look up ids of its own account.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -106,12 +106,56 @@ def _grouped(
     return batch
 
 
+def _hinted(
+    hints: dict[IdKey, Recording], source: Source, ids: list[str], spent: set[str]
+) -> list[Recording] | None:
+    """The recordings naming ``ids`` (one each), or ``None`` unless every id has one.
+
+    Once per source and operation: a later batch (another page of the same operation)
+    reads by id, so that an operation sends at most one listing per source and kind,
+    which is what :mod:`gateway.limits.cost` prices (``RequestCosts.recording_lookups``)."""
+    if source.name in spent:
+        return None
+    out = []
+    for ident in ids:
+        recording = hints.get((source.name, ident))
+        if recording is None:
+            return None
+        out.append(recording)
+    spent.add(source.name)
+    return out
+
+
 class Loaders:
     """Fresh for each request, never shared (data must not leak between callers)."""
 
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
         self._pages: dict[tuple[Any, ...], asyncio.Future[Page[Any]]] = {}
+        #: The recording that names each call or conference about to be loaded, when a
+        #: page of recordings asks for them (:meth:`hint`): the batch then goes to the
+        #: backend's ``*_for_recordings``, which may read the page's calls from a listing
+        #: over the page's time window instead of one request per id.
+        self.call_hints: dict[IdKey, Recording] = {}
+        self.conference_hints: dict[IdKey, Recording] = {}
+
+    def hint(self, kind: str, recordings: Iterable[Recording]) -> list[IdKey]:
+        """Register ``recordings`` as naming their calls (``kind`` ``"call"``) or
+        conferences, and return the keys to load (one per recording). Keeps each id's
+        earliest recording: the one whose call began first bounds the listing's window."""
+        hints = self.call_hints if kind == "call" else self.conference_hints
+        attribute = "provider_call_id" if kind == "call" else "provider_conference_id"
+        keys: list[IdKey] = []
+        for recording in recordings:
+            ident = getattr(recording, attribute)
+            if not ident:
+                continue
+            key = (recording.account_name, ident)
+            keys.append(key)
+            known = hints.get(key)
+            if known is None or recording.created_at < known.created_at:
+                hints[key] = recording
+        return keys
 
     # Built on first use: most operations need one or two of them, and every request
     # builds a Loaders.
@@ -121,11 +165,33 @@ class Loaders:
 
     @cached_property
     def call(self) -> DataLoader[IdKey, Call | None]:
-        return DataLoader(self._by_id("call", lambda s, ids: s.backend.get_calls(ids)))
+        hints = self.call_hints  # not ``self``: a loader must not keep its Loaders alive
+        spent: set[str] = set()
+
+        def fetch(source: Source, ids: list[str]) -> Awaitable[Sequence[Call | None]]:
+            backend = source.backend
+            listed = _hinted(hints, source, ids, spent)
+            batch = getattr(backend, "calls_for_recordings", None)
+            if listed is None or batch is None:
+                return backend.get_calls(ids)
+            return cast(Awaitable[Sequence[Call | None]], batch(listed))
+
+        return DataLoader(self._lookups("call", hints, fetch))
 
     @cached_property
     def conference(self) -> DataLoader[IdKey, Conference | None]:
-        return DataLoader(self._by_id("conference", lambda s, ids: s.backend.get_conferences(ids)))
+        hints = self.conference_hints
+        spent: set[str] = set()
+
+        def fetch(source: Source, ids: list[str]) -> Awaitable[Sequence[Conference | None]]:
+            backend = source.backend
+            listed = _hinted(hints, source, ids, spent)
+            batch = getattr(backend, "conferences_for_recordings", None)
+            if listed is None or batch is None:
+                return backend.get_conferences(ids)
+            return cast(Awaitable[Sequence[Conference | None]], batch(listed))
+
+        return DataLoader(self._lookups("conference", hints, fetch))
 
     @cached_property
     def call_recordings(self) -> DataLoader[CallKey, Sequence[Recording]]:
@@ -148,6 +214,22 @@ class Loaders:
         self, kind: str, fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]]
     ) -> Callable[[list[IdKey]], Awaitable[list[V | BaseException]]]:
         return _grouped(kind, self.sources, fetch, lambda key: (key[0], None), lambda key: key[1])
+
+    def _lookups(
+        self,
+        kind: str,
+        hints: dict[IdKey, Recording],
+        fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]],
+    ) -> Callable[[list[IdKey]], Awaitable[list[V | BaseException]]]:
+        """By-id batches, split per source into the ids a page of recordings named
+        (hinted: one ``*_for_recordings`` call) and the others (one ``get_*`` call)."""
+        return _grouped(
+            kind,
+            self.sources,
+            fetch,
+            lambda key: (key[0], "listed" if key in hints else None),
+            lambda key: key[1],
+        )
 
     def _children(
         self,

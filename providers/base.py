@@ -148,6 +148,24 @@ class ProviderBackend(Protocol):
         """Conferences by native id; ``None`` for unknown or malformed ids."""
         ...
 
+    async def calls_for_recordings(self, recordings: Sequence[Recording]) -> Sequence[Call | None]:
+        """For each recording, the call it names: exactly what :meth:`get_calls` answers
+        for its ``provider_call_id`` (``None`` when it names none, or an unknown or
+        malformed one). The recordings are passed as listed (one per distinct call is
+        enough), so that a backend can read the calls of a whole page of recordings from
+        the vendor's call listing over the recordings' time window, and ask one by one
+        only for calls that listing missed (a call that began long before its recording,
+        one the vendor deleted). At most ``request_costs.recording_lookups("call", n)``
+        requests; for one or two distinct calls, per-id reads are the cheaper plan."""
+        ...
+
+    async def conferences_for_recordings(
+        self, recordings: Sequence[Recording]
+    ) -> Sequence[Conference | None]:
+        """As :meth:`calls_for_recordings`, for ``provider_conference_id`` (one conference
+        listing, then per-id reads for what it missed)."""
+        ...
+
     # -- writes and media ------------------------------------------------------------
 
     async def delete_recording(self, recording_id: str) -> None:

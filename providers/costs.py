@@ -29,6 +29,11 @@ class RequestCosts:
     children_parent_cap: int | None = None
     #: Requests per id of a ``get_*`` batch.
     lookup_per_id: int = 1
+    #: Listing requests one ``calls_for_recordings`` batch may send before it asks the
+    #: calls the listing missed one by one (at ``lookup_per_id`` each).
+    call_listing: int = 0
+    #: The same for ``conferences_for_recordings``.
+    conference_listing: int = 0
 
     def pages(self, items: int) -> int:
         """Listing pages needed for ``items`` items, when nothing is filtered out."""
@@ -51,6 +56,16 @@ class RequestCosts:
 
     def lookups(self, ids: int) -> int:
         return max(0, ids) * self.lookup_per_id
+
+    def recording_lookups(self, kind: str, recordings: int) -> int:
+        """``calls_for_recordings`` (``kind`` ``"call"``) or ``conferences_for_recordings``
+        (``"conference"``) of ``recordings`` recordings, at worst: the whole listing, then
+        every id it missed by itself (a vendor that deleted all of them, or calls that
+        all began long before their recordings)."""
+        if recordings <= 0:
+            return 0
+        listing = self.call_listing if kind == "call" else self.conference_listing
+        return listing + self.lookups(recordings)
 
 
 #: For a backend that declares nothing: one request per page, per parent and per id.

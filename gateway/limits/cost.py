@@ -350,6 +350,20 @@ def _lookup(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> 
     return max((s.costs.lookups(parents) for s in p.sources), default=0), 1
 
 
+def _recording_lookup(kind: str) -> FieldPrice:
+    """A page of recordings' calls or conferences: each source may read its listing
+    (``RequestCosts.call_listing``/``conference_listing``), then read by id whatever
+    the listing missed, at worst every one of ``parents`` at the dearest source."""
+
+    def price(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
+        if parents <= 0 or not p.sources:
+            return 0, 1
+        listings = sum(s.costs.recording_lookups(kind, 1) - s.costs.lookups(1) for s in p.sources)
+        return listings + max(s.costs.lookups(parents) for s in p.sources), 1
+
+    return price
+
+
 def _node(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
     return parents * max((s.costs.lookups(1) for s in p.sources), default=0), 1
 
@@ -424,8 +438,8 @@ PRICES.update(
         ("Account", "conferences"): _account_listing,
         ("Call", "recordings"): _children,
         ("Conference", "recordings"): _children,
-        ("Recording", "call"): _lookup,
-        ("Recording", "conference"): _lookup,
+        ("Recording", "call"): _recording_lookup("call"),
+        ("Recording", "conference"): _recording_lookup("conference"),
         ("Query", "node"): _node,
         ("Query", "nodes"): _nodes,
     }

@@ -140,20 +140,12 @@ def _wanted(
     names = {name for name, _ in selected}
     sample = items[0]
     if isinstance(sample, m.Recording):
+        # The page's recordings go with the keys: the batch can then read their calls
+        # from one listing over the page's time window (``Loaders.hint``).
         if "call" in names:
-            yield (
-                loaders.call,
-                ((r.account_name, r.provider_call_id) for r in items if r.provider_call_id),
-            )
+            yield loaders.call, loaders.hint("call", items)
         if "conference" in names:
-            yield (
-                loaders.conference,
-                (
-                    (r.account_name, r.provider_conference_id)
-                    for r in items
-                    if r.provider_conference_id
-                ),
-            )
+            yield loaders.conference, loaders.hint("conference", items)
         return
     if isinstance(sample, m.Call | m.Conference) and "recordings" in names:
         loader = (

@@ -37,7 +37,7 @@ from providers.models import (
     WebhookRequest,
 )
 
-from . import webhooks
+from . import lookups, webhooks
 from .client import FreeClimbClient, ListPage, valid_id
 from .mapping import PROVIDER, to_call, to_conference, to_recording
 
@@ -71,9 +71,14 @@ class FreeClimbBackend:
         {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
     )
     #: 100 items a page (FreeClimb fixes it); by-parent batches read up to
-    #: ``MAX_WINDOW_PAGES`` account pages, then one listing per uncovered parent.
+    #: ``MAX_WINDOW_PAGES`` account pages, then one listing per uncovered parent; lookups
+    #: for recordings read a few listing pages, then by id (:mod:`.lookups`).
     request_costs: ClassVar[RequestCosts] = RequestCosts(
-        page_items=100, children_fixed=MAX_WINDOW_PAGES, children_per_parent=1
+        page_items=100,
+        children_fixed=MAX_WINDOW_PAGES,
+        children_per_parent=1,
+        call_listing=lookups.CALL_PAGES,
+        conference_listing=lookups.CONFERENCE_PAGES,
     )
 
     def __init__(self, account_name: str, settings: Mapping[str, Any], options: ClientOptions):
@@ -269,6 +274,18 @@ class FreeClimbBackend:
             return to_conference(raw, self.account_name) if raw is not None else None
 
         return await gather_bounded(ids, one, limit=self.options.max_concurrency)
+
+    async def calls_for_recordings(self, recordings: Sequence[Recording]) -> Sequence[Call | None]:
+        return await lookups.calls_for_recordings(
+            self.client, self.account_name, recordings, self.get_calls
+        )
+
+    async def conferences_for_recordings(
+        self, recordings: Sequence[Recording]
+    ) -> Sequence[Conference | None]:
+        return await lookups.conferences_for_recordings(
+            self.client, self.account_name, recordings, self.get_conferences
+        )
 
     # -- writes and media ------------------------------------------------------------
 

@@ -48,7 +48,7 @@ from providers.models import (
     WebhookRequest,
 )
 
-from . import mapping, paging, webhooks
+from . import lookups, mapping, paging, webhooks
 from .client import (
     CDR_ID,
     CHANNEL_ID,
@@ -93,6 +93,8 @@ class KazooBackend(RecordingControl):
             requests_per_page=paging.MAX_REQUESTS_PER_PAGE,
             children_per_parent=2,
             children_parent_cap=self.config.max_history_days // 31 + 2,
+            call_listing=lookups.call_listing(self.config.max_history_days),
+            conference_listing=1,
         )
 
     def __init__(
@@ -343,6 +345,22 @@ class KazooBackend(RecordingControl):
             return None if doc is None else mapping.conference(doc, self.account_name)
 
         return await gather_bounded(ids, one, limit=self.options.max_concurrency)
+
+    async def calls_for_recordings(self, recordings: Sequence[Recording]) -> Sequence[Call | None]:
+        return await lookups.calls_for_recordings(
+            self.client,
+            self.account_name,
+            recordings,
+            self.get_calls,
+            max_history_days=self.config.max_history_days,
+        )
+
+    async def conferences_for_recordings(
+        self, recordings: Sequence[Recording]
+    ) -> Sequence[Conference | None]:
+        return await lookups.conferences_for_recordings(
+            self.client, self.account_name, recordings, self.get_conferences
+        )
 
     # -- writes and media ------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from providers.models import (
     WebhookRequest,
 )
 
-from . import webhooks
+from . import lookups, webhooks
 from .client import MAX_PAGE_SIZE, Cursor, ListPage, SignalWireClient, is_sid
 from .mapping import PROVIDER, format_date, to_call, to_conference, to_recording
 from .writes import start_form
@@ -86,9 +86,13 @@ class SignalWireBackend:
         {"provider_call_id", "provider_conference_id", "created_after", "created_before"}
     )
     #: ``PageSize`` up to 1000 honoured; by-parent batches read up to ``MAX_WINDOW_PAGES``
-    #: account pages, then one listing per uncovered parent.
+    #: account pages, then one listing per uncovered parent; lookups for recordings read
+    #: a few listing pages, then by id (:mod:`.lookups`).
     request_costs: ClassVar[RequestCosts] = RequestCosts(
-        children_fixed=MAX_WINDOW_PAGES, children_per_parent=1
+        children_fixed=MAX_WINDOW_PAGES,
+        children_per_parent=1,
+        call_listing=lookups.CALL_PAGES,
+        conference_listing=lookups.CONFERENCE_PAGES,
     )
 
     def __init__(
@@ -269,6 +273,18 @@ class SignalWireBackend:
             return None if wire is None else to_conference(wire, self.account_name)
 
         return await self._get_many(ids, one)
+
+    async def calls_for_recordings(self, recordings: Sequence[Recording]) -> Sequence[Call | None]:
+        return await lookups.calls_for_recordings(
+            self.client, self.account_name, recordings, self.get_calls
+        )
+
+    async def conferences_for_recordings(
+        self, recordings: Sequence[Recording]
+    ) -> Sequence[Conference | None]:
+        return await lookups.conferences_for_recordings(
+            self.client, self.account_name, recordings, self.get_conferences
+        )
 
     async def _get_many(
         self, ids: Sequence[str], fetch: Callable[[str], Awaitable[T | None]]

@@ -177,3 +177,51 @@ async def test_a_reference_to_a_call_the_vendor_no_longer_has(gateway: Gateway) 
     row = next(n for n in after if n["id"] == victim["id"])
     assert row["call"] == victim["call"]
     assert row["full"] is None
+
+
+JOINED = """query($n: Int!) { recordings(first: $n) { nodes { id
+    call { id from to status startTime endTime }
+    conference { id name status } } } }"""
+
+
+async def test_a_page_of_recordings_reads_its_calls_from_listings(gateway: Gateway) -> None:
+    """The page's calls and conferences come from one listing each (over the page's
+    time window) instead of one request per id, and answer what per-id reads answer
+    (``nodes(ids:)`` reads each one by id)."""
+    await _count(gateway, "{ recordings(first: 60) { nodes { id } } }")
+    listing = gateway.upstream_requests()
+    gateway.reset_logs()
+    body = await gateway.query(JOINED, {"n": 60})
+    assert "errors" not in body, body
+    joined = gateway.upstream_requests()
+    nodes = body["data"]["recordings"]["nodes"]
+    for kind in ("call", "conference"):
+        named = {n[kind]["id"]: n[kind] for n in nodes if n[kind] is not None}
+        assert len(named) > 5, kind
+        by_id = await gateway.query(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Call { from to status"
+            " startTime endTime } ... on Conference { name status } } }",
+            {"ids": list(named)},
+        )
+        assert by_id["data"]["nodes"] == list(named.values())
+    for provider, count in joined.items():
+        # the listing, then at most one call listing and one conference listing (plus
+        # a per-id read for a call the window missed)
+        assert count <= listing[provider] + 3, (provider, count, listing[provider])
+        sent = {
+            e.path.rsplit("/", 1)[-1]
+            for e in gateway.simulators[provider].simulator.request_log.entries
+        }
+        assert sent & {"Calls", "Calls.json", "cdrs"}, (provider, sent)
+
+
+async def test_lookups_not_named_by_a_page_are_read_by_id(gateway: Gateway) -> None:
+    """``node(id:)`` of a call is one GET, never a listing."""
+    body = await gateway.query("{ recordings(first: 10) { nodes { call { id } } } }")
+    call_id = next(n["call"]["id"] for n in body["data"]["recordings"]["nodes"] if n["call"])
+    gateway.reset_logs()
+    got = await gateway.query(
+        "query($id: ID!) { node(id: $id) { ... on Call { from } } }", {"id": call_id}
+    )
+    assert got["data"]["node"] is not None
+    assert sum(gateway.upstream_requests().values()) == 1

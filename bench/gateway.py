@@ -43,6 +43,12 @@ def config_toml(providers: dict[str, Any], port: int) -> str:
         f"cursor_secret = {_toml_value(CURSOR_SECRET)}",
         "graphiql = false",
         "",
+        # ``recordings(first: 500)`` with loaded call and conference fields is priced at
+        # its worst case, every call and conference read by id after the listings (about
+        # 1,070 requests; it sends about 10): above the default ``max_cost`` of 500.
+        "[limits]",
+        "max_cost = 2000",
+        "",
     ]
     for name, info in providers.items():
         lines.append("[[accounts]]")

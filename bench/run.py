@@ -247,8 +247,8 @@ class Harness:
         def gateway() -> Awaitable[Result]:
             return self.client.query(scenario, self.node_ids)
 
-        def floor() -> Awaitable[Result]:
-            return self.floor.run(scenario.name, self.node_ids)
+        async def floor() -> Result:
+            return scenario.extract(await self.floor.run(scenario.name, self.node_ids))
 
         return gateway, floor
 
@@ -273,8 +273,8 @@ async def harness(recordings: int, latency_ms: float) -> AsyncIterator[Harness]:
         # Warm up the gateway (Kazoo login, connection pools) before anything is counted.
         await client.query(SCENARIOS["recordings_50"], [])
         # 100 recording IDs spread over every provider: every 5th of the 500 newest.
-        newest: list[str] = await floor.recordings(500)
-        node_ids = newest[::5][:NODE_COUNT]
+        newest = (await floor.recordings(500))["recordings"]["nodes"]
+        node_ids = [n["id"] for n in newest][::5][:NODE_COUNT]
         yield Harness(simulators, gateway, floor, client, control, node_ids)
 
 

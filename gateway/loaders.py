@@ -11,7 +11,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -107,23 +107,35 @@ def _grouped(
 
 
 def _hinted(
-    hints: dict[IdKey, Recording], source: Source, ids: list[str], spent: set[str]
-) -> list[Recording] | None:
-    """The recordings naming ``ids`` (one each), or ``None`` unless every id has one.
+    hints: dict[IdKey, list[Recording]],
+    source: Source,
+    ids: list[str],
+    spent: set[str],
+    batch: Callable[[list[Recording]], Awaitable[Sequence[V]]] | None,
+) -> Awaitable[list[V]] | None:
+    """The backend's ``*_for_recordings`` answer for ``ids`` (one per id), or ``None``
+    (read them by id) unless every id was named by a page's recordings.
 
     Once per source and operation: a later batch (another page of the same operation)
     reads by id, so that an operation sends at most one listing per source and kind,
     which is what :mod:`gateway.limits.cost` prices (``RequestCosts.recording_lookups``)."""
-    if source.name in spent:
+    if batch is None or source.name in spent:
         return None
-    out = []
+    recordings: list[Recording] = []
+    firsts: list[int] = []
     for ident in ids:
-        recording = hints.get((source.name, ident))
-        if recording is None:
+        named = hints.get((source.name, ident))
+        if not named:
             return None
-        out.append(recording)
+        firsts.append(len(recordings))
+        recordings.extend(named)
     spent.add(source.name)
-    return out
+
+    async def answer() -> list[V]:
+        got = await batch(recordings)
+        return [got[i] for i in firsts]
+
+    return answer()
 
 
 class Loaders:
@@ -136,25 +148,23 @@ class Loaders:
         #: page of recordings asks for them (:meth:`hint`): the batch then goes to the
         #: backend's ``*_for_recordings``, which may read the page's calls from a listing
         #: over the page's time window instead of one request per id.
-        self.call_hints: dict[IdKey, Recording] = {}
-        self.conference_hints: dict[IdKey, Recording] = {}
+        self.call_hints: dict[IdKey, list[Recording]] = {}
+        self.conference_hints: dict[IdKey, list[Recording]] = {}
 
     def hint(self, kind: str, recordings: Iterable[Recording]) -> list[IdKey]:
         """Register ``recordings`` as naming their calls (``kind`` ``"call"``) or
-        conferences, and return the keys to load (one per recording). Keeps each id's
-        earliest recording: the one whose call began first bounds the listing's window."""
+        conferences, and return the keys to load (one per recording). Every recording
+        is kept: the earliest bounds the listing's window on one side, the latest on
+        the other."""
         hints = self.call_hints if kind == "call" else self.conference_hints
         attribute = "provider_call_id" if kind == "call" else "provider_conference_id"
         keys: list[IdKey] = []
         for recording in recordings:
             ident = getattr(recording, attribute)
-            if not ident:
-                continue
-            key = (recording.account_name, ident)
-            keys.append(key)
-            known = hints.get(key)
-            if known is None or recording.created_at < known.created_at:
-                hints[key] = recording
+            if ident:
+                key = (recording.account_name, ident)
+                keys.append(key)
+                hints.setdefault(key, []).append(recording)
         return keys
 
     # Built on first use: most operations need one or two of them, and every request
@@ -170,11 +180,9 @@ class Loaders:
 
         def fetch(source: Source, ids: list[str]) -> Awaitable[Sequence[Call | None]]:
             backend = source.backend
-            listed = _hinted(hints, source, ids, spent)
             batch = getattr(backend, "calls_for_recordings", None)
-            if listed is None or batch is None:
-                return backend.get_calls(ids)
-            return cast(Awaitable[Sequence[Call | None]], batch(listed))
+            listed = _hinted(hints, source, ids, spent, batch)
+            return backend.get_calls(ids) if listed is None else listed
 
         return DataLoader(self._lookups("call", hints, fetch))
 
@@ -185,11 +193,9 @@ class Loaders:
 
         def fetch(source: Source, ids: list[str]) -> Awaitable[Sequence[Conference | None]]:
             backend = source.backend
-            listed = _hinted(hints, source, ids, spent)
             batch = getattr(backend, "conferences_for_recordings", None)
-            if listed is None or batch is None:
-                return backend.get_conferences(ids)
-            return cast(Awaitable[Sequence[Conference | None]], batch(listed))
+            listed = _hinted(hints, source, ids, spent, batch)
+            return backend.get_conferences(ids) if listed is None else listed
 
         return DataLoader(self._lookups("conference", hints, fetch))
 
@@ -218,7 +224,7 @@ class Loaders:
     def _lookups(
         self,
         kind: str,
-        hints: dict[IdKey, Recording],
+        hints: dict[IdKey, list[Recording]],
         fetch: Callable[[Source, list[str]], Awaitable[Sequence[V]]],
     ) -> Callable[[list[IdKey]], Awaitable[list[V | BaseException]]]:
         """By-id batches, split per source into the ids a page of recordings named

@@ -33,15 +33,17 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value))  # a JSON string is a valid TOML basic string here
 
 
-def config_toml(providers: dict[str, Any], port: int) -> str:
+def config_toml(providers: dict[str, Any], port: int, *, coalesce: bool = True) -> str:
     """One account per simulator (its primary one), named after the provider, in the
-    registry's order; every HTTP tuning key left at its default but ``rate_limit``."""
+    registry's order; every HTTP tuning key left at its default but ``rate_limit``;
+    ``coalesce``: identical upstream reads in flight share one request (the default)."""
     lines = [
         "[server]",
         'host = "127.0.0.1"',
         f"port = {port}",
         f"cursor_secret = {_toml_value(CURSOR_SECRET)}",
         "graphiql = false",
+        f"coalesce_reads = {_toml_value(coalesce)}",
         "",
         # ``recordings(first: 500)`` with loaded call and conference fields is priced at
         # its worst case, every call and conference read by id after the listings (about
@@ -64,8 +66,9 @@ def config_toml(providers: dict[str, Any], port: int) -> str:
 
 
 class GatewayProcess:
-    def __init__(self, providers: dict[str, Any]) -> None:
+    def __init__(self, providers: dict[str, Any], *, coalesce: bool = True) -> None:
         self.providers = providers
+        self.coalesce = coalesce
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="recgw-bench-")
@@ -73,7 +76,9 @@ class GatewayProcess:
         self.child: Child | None = None
 
     async def start(self) -> GatewayProcess:
-        self.config_path.write_text(config_toml(self.providers, self.port), encoding="utf-8")
+        self.config_path.write_text(
+            config_toml(self.providers, self.port, coalesce=self.coalesce), encoding="utf-8"
+        )
         self.child = await Child(
             "gateway.cli",
             ["--log-level", "WARNING", "serve", "--config", str(self.config_path)],

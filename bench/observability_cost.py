@@ -13,6 +13,9 @@ alternating between them in slices so that the machine's drift lands on all of t
 * ``traced``: ``on`` plus spans, exported by a batch processor to an exporter that drops
   them.
 
+The process runs with the garbage-collector tuning of ``recgw serve`` and without
+client-side rate limits (they would make requests wait, not work).
+
 Reported per variant: median and p90 wall milliseconds per request, and process CPU
 microseconds per request (all three apps, the simulators and the client share the one
 process, so only the differences between variants mean something).
@@ -34,6 +37,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from gateway.app import create_app
+from gateway.cli import _tune_gc
 from gateway.observability.config import TelemetrySettings
 from gateway.observability.install import Observability
 from gateway.observability.logging import configure_logging
@@ -87,6 +91,7 @@ async def main(requests: int, slices: int, first: int) -> None:
     settings = Settings(server=ServerSettings(port=0), accounts=parsed.accounts)
     variants = ("off", "on", "traced")
     runners = {v: await _serve(settings, v) for v in variants}
+    _tune_gc()  # as `recgw serve` does
     wall: dict[str, list[float]] = {v: [] for v in variants}
     cpu: dict[str, list[float]] = {v: [] for v in variants}
     body = {"query": RECORDINGS_QUERY, "variables": {"first": first}}
@@ -103,8 +108,10 @@ async def main(requests: int, slices: int, first: int) -> None:
             for _ in range(30):
                 await one(runners[variant][1])
         per_slice = max(1, requests // slices)
-        for _ in range(slices):
-            for variant in variants:
+        for index in range(slices):
+            # Rotated, so that no variant always follows another (the traced one's
+            # exporter thread runs in the background, and its CPU is the process's).
+            for variant in variants[index % 3 :] + variants[: index % 3]:
                 url = runners[variant][1]
                 cpu_start = time.process_time()
                 for _ in range(per_slice):

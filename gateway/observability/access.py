@@ -31,6 +31,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 #: What the log and the metrics say when the client went away before the answer.
 CLIENT_CLOSED = 499
+WEBHOOK_ROUTE = "/webhooks/{account}"
+#: ``recgw_webhook_events`` outcome of each answer of the webhook route
+#: (``gateway.events.webhooks``); any other status counts as ``error``.
+WEBHOOK_OUTCOMES = {
+    200: "accepted",
+    409: "replayed",
+    **dict.fromkeys((400, 403, 404, 405, 413), "rejected"),
+}
 
 
 def observe_requests(metrics: Metrics, tracer: Tracer | None) -> Middleware:
@@ -60,6 +68,12 @@ def observe_requests(metrics: Metrics, tracer: Tracer | None) -> Middleware:
             finally:
                 elapsed = time.perf_counter() - started
                 metrics.http_request(route, request.method, status)
+                if route == WEBHOOK_ROUTE:
+                    metrics.webhook_event(
+                        "",  # the configured account's provider (``other`` if unknown)
+                        request.match_info.get("account", ""),
+                        WEBHOOK_OUTCOMES.get(status, "error"),
+                    )
                 log.info(
                     "request",
                     extra={

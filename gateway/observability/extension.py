@@ -19,6 +19,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import expose
 
@@ -30,6 +31,18 @@ MAX_NAME = 100
 
 
 class OperationObserver(SchemaExtension):
+    #: Set while a subscription counts in ``recgw_active_subscriptions``.
+    _subscribed: Any = None
+
+    def on_execute(self) -> Iterator[None]:
+        """A subscription streams inside ``on_operation``: it is active from here (its
+        document is known) until that hook ends."""
+        observation = CURRENT.get()
+        if observation is not None and _is_subscription(self.execution_context):
+            self._subscribed = observation.metrics.active_subscriptions
+            self._subscribed.inc()
+        yield
+
     def on_operation(self) -> Iterator[None]:
         observation = CURRENT.get()
         if observation is None:
@@ -47,6 +60,8 @@ class OperationObserver(SchemaExtension):
         try:
             yield
         finally:
+            if self._subscribed is not None:
+                self._subscribed.dec()
             ec = self.execution_context
             op_type = _operation_type(ec)
             name = ec.operation_name
@@ -69,6 +84,13 @@ class OperationObserver(SchemaExtension):
                     span.set_status(Status(StatusCode.ERROR))
                 otel_context.detach(token)
                 span.end()
+
+
+def _is_subscription(ec: Any) -> bool:
+    try:
+        return bool(ec.operation_type is OperationType.SUBSCRIPTION)
+    except Exception:
+        return False
 
 
 def _operation_type(ec: Any) -> str:

@@ -6,13 +6,14 @@ account names, registry provider names, endpoint *templates* from the vendor cli
 outcome words. Nothing a client chooses (operation names, ids, tokens) becomes a label,
 so the number of series stays bounded however the gateway is used.
 
-For other parts of the gateway (webhooks, subscriptions), the API is :class:`Metrics`:
-``request.app[METRICS]`` in an aiohttp handler, or :func:`current_metrics` anywhere inside
-a request (a resolver, a subscription generator)::
+The webhook route's answers are counted by the access middleware (from their status) and
+open subscriptions by the schema extension, so neither needs code of its own. For anything
+else, the API is :class:`Metrics`: ``request.app[METRICS]`` in an aiohttp handler, or
+:func:`current_metrics` anywhere inside a request (a resolver, a subscription generator)::
 
     metrics.webhook_event(provider, account, "accepted")
     with metrics.subscription():
-        ...  # the subscription is counted in recgw_active_subscriptions while inside
+        ...  # counted in recgw_active_subscriptions while inside
 """
 
 from __future__ import annotations

@@ -13,12 +13,15 @@ operation price (:mod:`gateway.limits.cost`) counts references as free, by the s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
 
 from gateway.limits.cost import REFERENCE_FIELDS
+from gateway.loaders import load_now
+from providers import models as m
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -60,3 +63,23 @@ def only_references(
     ).grouped_field_set
     allowed = REFERENCE_FIELDS[named.name]
     return all(group[0].node.name.value in allowed for group in grouped.values())
+
+
+def call_or_reference(
+    info: Info, provider: str, account_name: str, call_id: str
+) -> m.Call | Awaitable[m.Call | None] | None:
+    """What a ``call`` field answers for an object that names a call (a recording, an
+    event, a control result): a reference when the selection asks no more, else the call
+    through the loaders (``null`` when the vendor no longer has it)."""
+    if references_only(info):
+        return m.Call(provider, account_name, call_id)
+    return load_now(info.context.loaders.call, (account_name, call_id))
+
+
+def conference_or_reference(
+    info: Info, provider: str, account_name: str, conference_id: str
+) -> m.Conference | Awaitable[m.Conference | None] | None:
+    """As :func:`call_or_reference`, for a conference."""
+    if references_only(info):
+        return m.Conference(provider, account_name, conference_id)
+    return load_now(info.context.loaders.conference, (account_name, conference_id))

@@ -20,6 +20,7 @@ from gateway.events.model import LogEntry
 from gateway.events.service import service_of
 from gateway.ids import encode_id
 from gateway.loaders import load
+from gateway.resolvers.references import call_or_reference, conference_or_reference
 from providers.models import RecordingEventKind as DomainEventKind
 
 from .enums import Provider
@@ -97,22 +98,22 @@ class RecordingEvent(Node):
         loader = info.context.loaders.recording
         return await load(loader, (event.account_name, event.provider_recording_id))
 
+    # A reference when only the event's own ids are selected (gateway.resolvers.references).
     @strawberry.field
-    async def call(self, parent: strawberry.Parent[LogEntry], info: Info) -> CallT | None:
+    def call(self, parent: strawberry.Parent[LogEntry], info: Info) -> CallT | None:
         event = parent.event
         if not event.provider_call_id:
             return None
-        return await load(info.context.loaders.call, (event.account_name, event.provider_call_id))
+        return call_or_reference(info, event.provider, event.account_name, event.provider_call_id)
 
     @strawberry.field
-    async def conference(
-        self, parent: strawberry.Parent[LogEntry], info: Info
-    ) -> ConferenceT | None:
+    def conference(self, parent: strawberry.Parent[LogEntry], info: Info) -> ConferenceT | None:
         event = parent.event
         if not event.provider_conference_id:
             return None
-        key = (event.account_name, event.provider_conference_id)
-        return await load(info.context.loaders.conference, key)
+        return conference_or_reference(
+            info, event.provider, event.account_name, event.provider_conference_id
+        )
 
     @strawberry.field
     def duration_seconds(self, parent: strawberry.Parent[LogEntry]) -> float | None:

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.context import Info
+from gateway.resolvers.references import call_or_reference, conference_or_reference
+
 from .enums import Provider, RecordingStatus
 from .events import RecordingEventKind
 from .inputs import RecordingFilter
@@ -131,16 +134,41 @@ class RecordingControlled:
     recording: RecordingT | None = strawberry.field(
         description="The recording, when the vendor reports it synchronously."
     )
-    call: CallT | None
-    conference: ConferenceT | None
     status: RecordingStatus
+    #: The call or conference the mutation was aimed at (already loaded), if any.
+    target_call: strawberry.Private[Any] = None
+    target_conference: strawberry.Private[Any] = None
+
+    @strawberry.field
+    def call(self, info: Info) -> CallT | None:
+        """The target call, else the recording's call: a reference when only its ids
+        are selected, else loaded (gateway.resolvers.references)."""
+        if self.target_call is not None:
+            return self.target_call
+        rec: Any = self.recording  # the domain Recording (the GraphQL type's root)
+        if rec is None or not rec.provider_call_id:
+            return None
+        return call_or_reference(info, rec.provider, rec.account_name, rec.provider_call_id)
+
+    @strawberry.field
+    def conference(self, info: Info) -> ConferenceT | None:
+        if self.target_conference is not None:
+            return self.target_conference
+        rec: Any = self.recording
+        if rec is None or not rec.provider_conference_id:
+            return None
+        return conference_or_reference(
+            info, rec.provider, rec.account_name, rec.provider_conference_id
+        )
 
     @classmethod
     def of(
         cls, recording: Any = None, call: Any = None, conference: Any = None, *, status: Any
     ) -> RecordingControlled:
         """Built from domain objects (the GraphQL types' roots)."""
-        return cls(recording=recording, call=call, conference=conference, status=status)
+        return cls(
+            recording=recording, status=status, target_call=call, target_conference=conference
+        )
 
 
 DeleteRecordingResult = Annotated[

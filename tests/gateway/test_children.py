@@ -225,3 +225,54 @@ async def test_lookups_not_named_by_a_page_are_read_by_id(gateway: Gateway) -> N
     )
     assert got["data"]["node"] is not None
     assert sum(gateway.upstream_requests().values()) == 1
+
+
+CONTROL = """mutation($i: RecordingControlInput!) { pauseRecording(input: $i) {
+    ... on RecordingControlled { recording { id } ref: call { id providerCallId }
+    full: call { from status } conference { id } } } }"""
+
+
+async def test_a_control_result_by_recording_id_names_its_call_by_the_same_rule(
+    gateway: Gateway,
+) -> None:
+    """``pauseRecording(recordingId)`` answers the recording's call: a reference costs no
+    request (the pause and its target lookup only), a loaded one a GET."""
+    from tests.gateway.test_mutations import START, live_calls, mutate
+
+    call = (await live_calls(gateway, "signalwire"))[-1]
+    started = await mutate(gateway, START, i={"callId": call["id"]})
+    rec_id = started["recording"]["id"]
+    only_ref = CONTROL.replace("full: call { from status }", "")
+    gateway.reset_logs()
+    answer = await mutate(gateway, only_ref, i={"recordingId": rec_id})
+    assert answer["ref"] == {"id": call["id"], "providerCallId": call["providerCallId"]}
+    assert answer["conference"] is None
+    referenced = sum(gateway.upstream_requests().values())
+    resume = CONTROL.replace("pauseRecording", "resumeRecording")
+    gateway.reset_logs()
+    answer = await mutate(gateway, resume, i={"recordingId": rec_id})
+    assert answer["ref"]["id"] == call["id"]
+    assert answer["full"] == {"from": answer["full"]["from"], "status": "in-progress"}
+    assert answer["full"]["from"]
+    assert sum(gateway.upstream_requests().values()) == referenced + 1
+
+
+async def test_an_event_names_its_call_by_the_same_rule(gateway: Gateway) -> None:
+    """Events of our own mutations carry the call: a reference is answered from the
+    event, a loaded call is read through the loaders."""
+    from tests.gateway.test_mutations import START, live_calls, mutate
+
+    call = (await live_calls(gateway, "signalwire"))[-1]
+    await mutate(gateway, START, i={"callId": call["id"]})
+    query = """{ recordingEvents(first: 50) { nodes { kind
+        call { id providerCallId } } } }"""
+    gateway.reset_logs()
+    body = await gateway.query(query)
+    assert "errors" not in body, body
+    named = [n for n in body["data"]["recordingEvents"]["nodes"] if n["call"]]
+    assert named and named[-1]["call"]["id"] == call["id"]
+    assert sum(gateway.upstream_requests().values()) == 0
+    loaded = await gateway.query(query.replace("providerCallId", "providerCallId from"))
+    assert "errors" not in loaded, loaded
+    assert all(n["call"]["from"] for n in loaded["data"]["recordingEvents"]["nodes"] if n["call"])
+    assert sum(gateway.upstream_requests().values()) >= 1

@@ -48,9 +48,10 @@ async def calls_for_recordings(
         for _ in range(CALL_PAGES):
             page = await client.list_calls(params, cursor)
             for item in page.items:
-                call = to_call(item, account_name)
-                if call is not None and call.provider_call_id in ids:
-                    found[call.provider_call_id] = call
+                if item.get("callId") in ids:  # map only what was asked for
+                    call = to_call(item, account_name)
+                    if call is not None:
+                        found[call.provider_call_id] = call
             cursor = page.cursor
             if cursor is None or len(found) == len(ids):
                 break
@@ -73,9 +74,10 @@ async def conferences_for_recordings(
         for _ in range(CONFERENCE_PAGES):
             page = await client.list_conferences({}, cursor)
             for item in page.items:
-                conf = to_conference(item, account_name)
-                if conf is not None and conf.provider_conference_id in ids:
-                    found[conf.provider_conference_id] = conf
+                if item.get("conferenceId") in ids:
+                    conf = to_conference(item, account_name)
+                    if conf is not None:
+                        found[conf.provider_conference_id] = conf
             cursor = page.cursor
             if cursor is None or len(found) == len(ids):
                 break

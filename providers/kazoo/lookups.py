@@ -123,8 +123,8 @@ async def conferences_for_recordings(
     async def listed(ids: Mapping[str, list[Recording]]) -> dict[str, Conference]:
         envelope = await client.list_conferences([("page_size", str(PAGE_SIZE))])
         rows = paging.rows_of(envelope, "conferences")
-        confs = (mapping.conference(row, account_name) for row in rows)
-        return {c.provider_conference_id: c for c in confs if c.provider_conference_id in ids}
+        confs = (mapping.conference(row, account_name) for row in rows if row.get("id") in ids)
+        return {c.provider_conference_id: c for c in confs}
 
     def valid(ident: str) -> bool:
         return HEX32.fullmatch(ident) is not None

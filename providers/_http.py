@@ -35,7 +35,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 from yarl import URL
 
-from . import _deadline
+from . import _budget, _deadline
 from ._limits import AccountGate, quota_key
 from .config import ClientOptions
 from .errors import (
@@ -222,6 +222,9 @@ class HttpClient:
     async def _admitted(self, method: str, path: str, **kwargs: Any) -> Response:
         """One attempt, once the account's gate lets it go (``providers._limits``); a 429
         pauses the whole account."""
+        budget = _budget.BUDGET.get()
+        if budget is not None:
+            budget.spend(self.provider)
         gate = self.gate
         probe = False if gate.idle else await gate.admit()
         try:

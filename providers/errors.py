@@ -8,6 +8,7 @@ The tree, drawn once::
     ├── UnsupportedError            the vendor cannot do this (see ``Capability``)
     ├── InvalidOptionError          a write option whose value the vendor would refuse
     ├── WebhookRejectedError        bad signature, stale timestamp, wrong secret
+    ├── RequestBudgetError          not sent: the operation spent its request budget
     └── UpstreamError               the vendor answered badly, or not at all
         ├── AuthenticationError     401: credentials refused
         ├── PermissionDeniedError   403: credentials valid, resource not theirs
@@ -78,6 +79,13 @@ class InvalidOptionError(ProviderError):
 
 class WebhookRejectedError(ProviderError):
     code = "WEBHOOK_REJECTED"
+
+
+class RequestBudgetError(ProviderError):
+    """Not sent: the operation already sent as many vendor requests as it may
+    (``providers._budget``). The vendor was not asked, so this says nothing of its health."""
+
+    code = "COST_LIMIT"
 
 
 class UpstreamError(ProviderError):

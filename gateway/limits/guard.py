@@ -21,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from gateway.errors import InvalidIdError
 from gateway.ids import decode_id
 from providers import registry
+from providers._budget import request_budget
 
 from .config import Limits
 from .cost import LimitExceeded, Pricing, analyse, priced_source
@@ -40,6 +41,7 @@ def _decode(raw: str) -> tuple[str, str, str] | None:
 
 class OperationGuard(SchemaExtension):
     _parsed: ParsedDocument | None = None
+    _kind: OperationType | None = None
 
     def on_parse(self) -> Iterator[None]:
         ec = self.execution_context
@@ -66,7 +68,12 @@ class OperationGuard(SchemaExtension):
         refusal = self._refusal()
         if refusal is not None:
             ec.result = ExecutionResult(data=None, errors=[refusal])
-        yield
+        # The price was an estimate; the limit also holds while the operation runs. A
+        # subscription resolves each event on its own and is not held to one budget.
+        cost = _limits(ec.context).max_cost
+        bounded = cost > 0 and self._kind in (OperationType.QUERY, OperationType.MUTATION)
+        with request_budget(cost if bounded else None):
+            yield
 
     def _refusal(self) -> GraphQLError | None:
         ec = self.execution_context
@@ -77,6 +84,7 @@ class OperationGuard(SchemaExtension):
         operation = get_operation_ast(document, ec.operation_name)
         if operation is None:
             return None
+        self._kind = operation.operation
         persisted = getattr(ctx, "persisted", None)
         if persisted is not None and ec.query and not persisted.allows(ec.query):
             _set_status(ctx, 400)  # WebSocket operations: HTTP ones were refused earlier

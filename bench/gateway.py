@@ -16,10 +16,6 @@ from .processes import STARTUP_TIMEOUT, Child
 
 #: Fixed so that cursors are comparable between runs; not a secret.
 CURSOR_SECRET = "bench-cursor-secret"
-#: ``recordings(first: 500)`` with loaded call and conference fields is priced at its
-#: worst case, every call and conference read by id after the listings (about 1,070
-#: requests; it sends about 20): above the default ``max_cost`` of 500.
-MAX_COST = 2000
 
 
 def free_port() -> int:
@@ -48,9 +44,6 @@ def config_toml(providers: dict[str, Any], port: int, *, coalesce: bool = True) 
         f"cursor_secret = {_toml_value(CURSOR_SECRET)}",
         "graphiql = false",
         f"coalesce_reads = {_toml_value(coalesce)}",
-        "",
-        "[limits]",
-        f"max_cost = {MAX_COST}",  # see MAX_COST
         "",
     ]
     for name, info in providers.items():

@@ -23,13 +23,11 @@ from strawberry.extensions import SchemaExtension
 
 from gateway.context import GatewayContext
 from gateway.cursors import CursorCodec
-from gateway.limits.config import Limits
 from gateway.schema import build_schema
 from gateway.settings import ServerSettings, from_mapping
 from gateway.sources import Sources
 from providers._sim import SimulatorServer
 
-from .gateway import MAX_COST
 from .scenarios import NODE_COUNT, SCENARIOS
 from .simulators import DEFAULT_RECORDINGS, start_simulators
 
@@ -93,9 +91,7 @@ async def measure(runs: int, recordings: int) -> list[tuple[str, float, float, f
         for scenario in SCENARIOS.values():
             PhaseTimer.record = Phases()
             for _ in range(runs + 1):
-                context = GatewayContext.create(
-                    sources, ServerSettings(), codec, limits=Limits(max_cost=MAX_COST)
-                )
+                context = GatewayContext.create(sources, ServerSettings(), codec)
                 result = await schema.execute(
                     scenario.query,
                     variable_values=scenario.variables(node_ids),

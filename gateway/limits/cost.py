@@ -350,16 +350,27 @@ def _lookup(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> 
     return max((s.costs.lookups(parents) for s in p.sources), default=0), 1
 
 
+#: Admission prices a page's call/conference listing as missing one id in this many (read
+#: by id afterwards). A listing covers the page's whole time window, so it misses only calls
+#: the vendor no longer has or that began long before their recordings. The worst case
+#: (every id missed: ``RequestCosts.recording_lookups``) would price an ordinary
+#: ``recordings(first: 500) { call { from } }`` at about 1,000 requests where it sends about
+#: 20; the request budget (``providers._budget``) holds the rare worse page to ``max_cost``,
+#: reporting ``COST_LIMIT`` for what it could not read.
+LOOKUP_MISS_SHARE = 10
+
+
 def _recording_lookup(kind: str) -> FieldPrice:
     """A page of recordings' calls or conferences: each source may read its listing
-    (``RequestCosts.call_listing``/``conference_listing``), then read by id whatever
-    the listing missed, at worst every one of ``parents`` at the dearest source."""
+    (``RequestCosts.call_listing``/``conference_listing``), then read by id what the
+    listing missed, priced at one in :data:`LOOKUP_MISS_SHARE` of ``parents``."""
 
     def price(p: Pricing, node: FieldNode, parents: int, v: Mapping[str, Any]) -> tuple[int, int]:
         if parents <= 0 or not p.sources:
             return 0, 1
         listings = sum(s.costs.recording_lookups(kind, 1) - s.costs.lookups(1) for s in p.sources)
-        return listings + max(s.costs.lookups(parents) for s in p.sources), 1
+        misses = -(-parents // LOOKUP_MISS_SHARE)
+        return listings + max(s.costs.lookups(misses) for s in p.sources), 1
 
     return price
 

@@ -19,7 +19,7 @@ import pytest
 from gateway.demo import simulators_running
 from gateway.limits.documents import MAX_TOTAL_BYTES
 from gateway.limits.guard import DOCUMENTS
-from tests.callers.conftest import Running, running
+from tests.callers.conftest import Running, key_entry, running
 from tests.conftest import ANCHOR
 
 NESTED = "recordings(first: 500) { nodes { account { %s } } }"
@@ -307,3 +307,30 @@ async def test_writes_are_priced_too(gateway_with: Any) -> None:
         assert await _refused(gw, by_ids, {"ids": ids}) == "COST_LIMIT"
         status, _ = await gw.post(by_ids, {"ids": ids[:100]})
         assert status == 200
+
+
+async def test_the_limit_holds_while_an_operation_runs(gateway_with: Any) -> None:
+    """A page priced within the limit whose lookups miss far more than priced (the vendor
+    deleted the calls): the calls are read by id until the budget is spent, the rest is
+    COST_LIMIT, and the vendor never gets more than max_cost requests."""
+    key = "rgw_fc-only-key-0123456789"
+    config = {
+        "auth": {"mode": "keys"},
+        "keys": [key_entry("fc", key, ["freeclimb"], ["read"])],
+        # Priced: one listing page, the calls' listing (5 pages) and 4 misses.
+        "limits": {"max_cost": 12},
+    }
+    async with gateway_with(config) as gw:
+        query = "{ recordings(first: 40) { nodes { id call { id from } } } }"
+        status, body = await gw.post(query, key=key)
+        assert status == 200 and "errors" not in body, body  # admitted, and fine normally
+        calls = {n["call"]["id"] for n in body["data"]["recordings"]["nodes"] if n["call"]}
+        assert len(calls) > 12
+        gw.simulators["freeclimb"].simulator.primary.calls.clear()
+        gw.reset()
+        status, body = await gw.post(query, key=key)
+        assert status == 200
+        assert gw.upstream()["freeclimb"] <= 12
+        codes = [e["extensions"]["code"] for e in body["errors"]]
+        assert codes and set(codes) == {"COST_LIMIT"}
+        assert len(body["data"]["recordings"]["nodes"]) == 40  # the page itself is there

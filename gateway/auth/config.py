@@ -7,9 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config_table import parse_table
 from gateway.errors import SettingsError
-from providers.config import parse_settings
-from providers.errors import ConfigurationError
 
 from .caller import ALL_ACCOUNTS, SCOPES
 
@@ -86,18 +85,11 @@ def _table(raw: Any, where: str) -> dict[str, Any]:
     return dict(raw)
 
 
-def _parse(cls: type[Any], raw: Mapping[str, Any], where: str) -> Any:
-    try:
-        return parse_settings(cls, raw, where=where)
-    except ConfigurationError as exc:
-        raise SettingsError(str(exc)) from None
-
-
 def _key(index: int, raw: Any, account_names: Sequence[str]) -> KeySettings:
     table = _table(raw, f"keys[{index}]")
     name = table.get("name")
     where = f"keys[{name}]" if isinstance(name, str) and name else f"keys[{index}]"
-    key: KeySettings = _parse(KeySettings, table, where)
+    key = parse_table(KeySettings, table, where)
     if not re.fullmatch(r"[A-Za-z0-9_.@:-]{1,64}", key.name):
         raise SettingsError(f"{where}: name must be 1-64 letters, digits or _.@:-")
     if not _SHA256_HEX.fullmatch(key.key_sha256.lower()):
@@ -116,7 +108,7 @@ def _key(index: int, raw: Any, account_names: Sequence[str]) -> KeySettings:
 def _jwt(raw: Any) -> JwtSettings:
     if raw is None:
         raise SettingsError('auth: mode = "jwt" needs an [auth.jwt] table')
-    jwt: JwtSettings = _parse(JwtSettings, _table(raw, "auth.jwt"), "auth.jwt")
+    jwt = parse_table(JwtSettings, _table(raw, "auth.jwt"), "auth.jwt")
     if (jwt.jwks_file is None) == (jwt.jwks_url is None):
         raise SettingsError("auth.jwt: set exactly one of jwks_file or jwks_url")
     if jwt.jwks_url is not None and not jwt.jwks_url.startswith(("https://", "http://")):

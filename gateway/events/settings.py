@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config_table import parse_table
 from gateway.errors import SettingsError
-from providers.config import Secret, parse_settings
-from providers.errors import ConfigurationError
+from providers.config import Secret
 
 BACKENDS = ("embedded", "redis")
 
@@ -38,14 +38,7 @@ class EventSettings:
 
 
 def parse_events(raw: Any) -> EventSettings:
-    if raw is None:
-        return EventSettings()
-    if not isinstance(raw, dict):
-        raise SettingsError("events must be a table")
-    try:
-        settings = parse_settings(EventSettings, raw, where="events")
-    except ConfigurationError as exc:
-        raise SettingsError(str(exc)) from None
+    settings = parse_table(EventSettings, raw, "events")
     if settings.backend not in BACKENDS:
         raise SettingsError(f"events: backend must be one of {', '.join(BACKENDS)}")
     if settings.backend == "redis":

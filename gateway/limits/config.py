@@ -5,13 +5,11 @@ Every limit is on by default; ``0`` turns one off.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gateway.config_table import parse_table
 from gateway.errors import SettingsError
-from providers.config import parse_settings
-from providers.errors import ConfigurationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +51,7 @@ class Limits:
 
 
 def parse_limits(raw: Any) -> Limits:
-    if raw is None:
-        return Limits()
-    if not isinstance(raw, Mapping):
-        raise SettingsError("limits must be a table")
-    try:
-        limits = parse_settings(Limits, raw, where="limits")
-    except ConfigurationError as exc:
-        raise SettingsError(str(exc)) from None
+    limits = parse_table(Limits, raw, "limits")
     for f in fields(Limits):
         value = getattr(limits, f.name)
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:

@@ -26,6 +26,7 @@ from providers._budget import request_budget
 from .config import Limits
 from .cost import LimitExceeded, Pricing, analyse, priced_source
 from .documents import DocumentCache, ParsedDocument, TokenLimitError
+from .prices import PRICES
 
 _DEFAULT_LIMITS = Limits()
 DOCUMENTS = DocumentCache()
@@ -117,7 +118,7 @@ class OperationGuard(SchemaExtension):
         }
         try:
             ctx.shape = analyse(
-                schema.type_map, root, operation, fragments, ec.variables or {}, pricing
+                schema.type_map, root, operation, fragments, ec.variables or {}, pricing, PRICES
             )
         except LimitExceeded as exc:
             _set_status(ctx, 400)

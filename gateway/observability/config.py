@@ -20,9 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config_table import parse_table
 from gateway.errors import SettingsError
-from providers.config import parse_settings
-from providers.errors import ConfigurationError
 
 #: The standard variables, most specific first (OpenTelemetry's exporter reads them too).
 OTLP_ENV_VARS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -50,14 +49,7 @@ class TelemetrySettings:
 
 
 def parse_telemetry(raw: Any) -> TelemetrySettings:
-    if raw is None:
-        return TelemetrySettings()
-    if not isinstance(raw, Mapping):
-        raise SettingsError("telemetry must be a table")
-    try:
-        settings = parse_settings(TelemetrySettings, raw, where="telemetry")
-    except ConfigurationError as exc:
-        raise SettingsError(str(exc)) from None
+    settings = parse_table(TelemetrySettings, raw, "telemetry")
     endpoint = settings.otlp_endpoint
     if endpoint is not None and not endpoint.startswith(("http://", "https://")):
         raise SettingsError("telemetry: otlp_endpoint must be an http(s) URL")

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gateway.config_table import parse_table
 from gateway.errors import SettingsError
-from providers.config import Secret, parse_settings
-from providers.errors import ConfigurationError
+from providers.config import Secret
 
 if TYPE_CHECKING:
     from gateway.settings import AccountSettings
@@ -41,14 +41,7 @@ class _Events(Protocol):
 
 
 def parse_quotas(raw: Any) -> QuotaSettings:
-    if raw is None:
-        return QuotaSettings()
-    if not isinstance(raw, dict):
-        raise SettingsError("quotas must be a table")
-    try:
-        quotas = parse_settings(QuotaSettings, raw, where="quotas")
-    except ConfigurationError as exc:
-        raise SettingsError(str(exc)) from None
+    quotas = parse_table(QuotaSettings, raw, "quotas")
     url = quotas.redis_url.reveal() if quotas.redis_url is not None else None
     if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError('quotas: redis_url must start with "redis://" (or rediss://, unix://)')

@@ -3,7 +3,7 @@
 Runs each benchmark scenario in process through the served schema plus one timing
 extension placed first (so its hooks wrap the caches' hooks), against the same seeded
 simulators as ``python -m bench``. The first run of a document is cold (parsed and
-validated for real); the following ones hit ``ParserCache``/``ValidationCache``, which is
+validated for real); the following ones hit the bounded document cache, which is
 what every repeated query of a client costs. Reported: median milliseconds per phase and
 the share of parse + validate in the whole operation.
 """

@@ -20,6 +20,15 @@ Only what is provably equivalent is planned; every other field keeps the stock
   with ``getattr`` as the default resolver; ``__typename``; and the ``id`` resolvers
   listed in :attr:`FastExecutionContext.direct_resolvers`, called directly with a
   context-only ``info`` (see :class:`ContextOnlyInfo`).
+* planned objects: the argument-free object-typed fields listed in
+  :attr:`FastExecutionContext.direct_object_resolvers` (a recording's ``call``,
+  ``conference`` and ``account``): their sync resolver is called directly (with a
+  :class:`FieldOnlyInfo`), and a value available right away (a reference built from the
+  row, an object the page prefetched) is completed by the object type's own plan, as a
+  list item is. Anything else it returns (an awaitable, ``None`` in a non-null field, a
+  value failing ``is_type_of``, a type with deferred fragments or nothing to plan) gets
+  the stock completion of that same value, and an error it raises is reported as
+  ``execute_field`` would report it.
 * stock: fields with arguments, directives other than ``@include``/``@skip`` (those were
   already applied when the fields were collected), fragment variables, lists, objects,
   abstract types, any other resolver; the whole operation when a schema extension hooks
@@ -49,7 +58,6 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from .context import GatewayContext
 from .field_plans import (
@@ -57,6 +65,7 @@ from .field_plans import (
     CALL,
     CONST,
     NATIVE_ID_ATTRS,
+    OBJECT,
     PLAIN_TYPES,
     SKIP_INCLUDE,
     STOCK,
@@ -70,12 +79,13 @@ from .field_plans import (
     strawberry_field,
 )
 from .ids import encode_id
+from .object_fields import ObjectFieldPlans
 from .resolve_helpers import weak_resolve_helpers
 
 __all__ = ["FastExecutionContext"]
 
 
-class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class FastExecutionContext(ObjectFieldPlans):
     """Strawberry's executor with planned, one-pass completion of leaf selections."""
 
     # Schema coordinates whose sync resolver may be called directly (no Info, no
@@ -202,20 +212,6 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             cached = self._fast_item_plans[key] = (field_details_list, plan)
         return cached[1]
 
-    async def _settled_item(
-        self,
-        completed: Any,
-        item_type: GraphQLOutputType,
-        field_details_list: FieldDetailsList,
-        item_path: Path,
-    ) -> Any:
-        """The stock ``complete_list_item_value``'s wrapper for an awaitable item."""
-        try:
-            return await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
-            return None
-
     def _plan_for(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, sample: Any
     ) -> Plan | None:
@@ -264,7 +260,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return stock
         leaf = leaf_type(field_def)
         if leaf is None:
-            return stock
+            return self._plan_object_field(parent_type, response_name, details, field_def, stock)
         coerce, non_null = leaf
         if field_def is TypeNameMetaFieldDef:
             try:
@@ -330,7 +326,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         plain_types = PLAIN_TYPES
         try:
-            for name, kind, attr, call, coerce, non_null, details, const in plan:
+            for entry in plan:
+                name, kind, attr, call, coerce, non_null, details, const = entry
                 if kind <= CALL:
                     try:
                         value = getattr(source, attr) if call is None else call(source)
@@ -347,6 +344,16 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         pass
                 elif kind == CONST:
                     results[name] = const
+                    continue
+                elif kind == OBJECT:
+                    result = self._object_field(parent_type, source, path, entry)
+                    results[name] = result
+                    if (
+                        result is not None
+                        and type(result) is not dict
+                        and self.is_awaitable(result)
+                    ):
+                        awaitable_fields.append(name)
                     continue
                 # Stock: unplanned field, or a value the plan must not complete itself.
                 result = self.execute_field(

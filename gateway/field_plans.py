@@ -1,8 +1,9 @@
 """What one field of a selection becomes in a leaf-projection plan (``gateway.execution``).
 
 Each response key of a (type, selection) pair gets one :class:`Entry`: read an attribute
-(``ATTR``), call a whitelisted resolver (``CALL``), a constant (``CONST``, ``__typename``)
-or graphql-core's own ``execute_field`` (``STOCK``). The checks here decide, once per
+(``ATTR``), call a whitelisted resolver (``CALL``), a constant (``CONST``, ``__typename``),
+call a whitelisted object resolver and complete its value with the object type's own plan
+(``OBJECT``) or graphql-core's own ``execute_field`` (``STOCK``). The checks here decide, once per
 operation, that an entry is provably what Strawberry would do for that field.
 """
 
@@ -12,7 +13,13 @@ from collections.abc import Callable
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
-from graphql import GraphQLEnumType, GraphQLField, GraphQLNonNull, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
 from graphql.execution.collect_fields import FieldDetailsList
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -24,6 +31,7 @@ ATTR = 0  # getattr + coerce_output_value
 CALL = 1  # a whitelisted sync resolver called without Strawberry's wrapper
 CONST = 2  # a value known when planning (``__typename``)
 STOCK = 3  # graphql-core's execute_field
+OBJECT = 4  # a whitelisted sync resolver whose object value is completed by its own plan
 
 
 class Entry(NamedTuple):
@@ -34,7 +42,15 @@ class Entry(NamedTuple):
     coerce: Callable[[Any], Any] | None  # ATTR/CALL: the leaf type's coerce_output_value
     non_null: bool
     field_details_list: FieldDetailsList
-    const: Any  # CONST: the completed value
+    const: Any  # CONST: the completed value; OBJECT: its ObjectTarget
+
+
+class ObjectTarget(NamedTuple):
+    """What an ``OBJECT`` entry needs beyond the resolver call."""
+
+    field_def: GraphQLField
+    object_type: GraphQLObjectType
+    raw_info: FieldRawInfo  # passed to ``is_type_of``, as the stock path passes its info
 
 
 Plan = tuple[Entry, ...]
@@ -72,6 +88,47 @@ class ContextOnlyInfo:
 
     def __init__(self, context: Any) -> None:
         self.context = context
+
+
+class FieldRawInfo:
+    """graphql-core's ``GraphQLResolveInfo`` for one place in the document, without what
+    differs from object to object (``path``) or belongs to the executor's async machinery
+    (``abort_signal``, ``async_helpers``).
+
+    Built once per plan entry for a whitelisted object resolver. A resolver (or an
+    ``is_type_of``) that reads anything missing gets ``AttributeError``, and the field goes
+    back to the stock path with a real info: slower, never wrong.
+    """
+
+    __slots__ = (
+        "context",
+        "field_name",
+        "field_nodes",
+        "fragments",
+        "is_awaitable",
+        "operation",
+        "parent_type",
+        "return_type",
+        "root_value",
+        "schema",
+        "variable_values",
+    )
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+class FieldOnlyInfo:
+    """Strawberry's ``Info`` for a whitelisted object resolver: ``context`` and the
+    :class:`FieldRawInfo` as ``_raw_info`` (what :func:`gateway.resolvers.references.
+    references_only` reads); anything else raises ``AttributeError`` (see above)."""
+
+    __slots__ = ("_raw_info", "context")
+
+    def __init__(self, context: Any, raw_info: FieldRawInfo) -> None:
+        self.context = context
+        self._raw_info = raw_info
 
 
 def leaf_type(field_def: GraphQLField) -> tuple[Callable[[Any], Any], bool] | None:
@@ -113,7 +170,7 @@ def is_plain_attribute(field_def: GraphQLField, field: StrawberryField) -> bool:
 
 
 def direct_call(
-    field_def: GraphQLField, field: StrawberryField, info: ContextOnlyInfo
+    field_def: GraphQLField, field: StrawberryField, info: ContextOnlyInfo | FieldOnlyInfo
 ) -> Callable[[Any], Any] | None:
     """``source -> value`` calling the resolver as Strawberry's ``get_arguments`` and
     ``get_result`` would for an argument-free sync resolver, or None if it is not one."""

@@ -1,0 +1,183 @@
+"""Planned object-typed fields for :class:`gateway.execution.FastExecutionContext`.
+
+Why: a page of 500 recordings selecting ``call { id providerCallId } conference { id }``
+has a thousand ``call``/``conference`` objects, and the stock path gives each of them a
+``Path``, a ``GraphQLResolveInfo``, Strawberry's resolver wrapper, ``complete_value``
+(twice for a non-null type), ``complete_object_value`` and ``collect_and_execute_subfields``
+before the object's own fields are even looked at: about 20 us per object.
+
+An ``OBJECT`` plan entry (:mod:`gateway.field_plans`) is made only for the fields listed
+in :attr:`ObjectFieldPlans.direct_object_resolvers` (argument-free sync resolvers of an
+object type, not an interface or union, with no field extensions, when the schema has no
+exception handlers and no ``resolve`` hooks). Per object, the resolver is called directly
+with a :class:`~gateway.field_plans.FieldOnlyInfo`, and then:
+
+* it raised ``AttributeError`` (maybe it wanted more than that info has): the stock
+  ``execute_field`` resolves the field again, with a real info;
+* it raised anything else: reported as ``execute_field`` reports it (``handle_field_error``:
+  located error, null, or propagation out of a non-null field);
+* ``None`` in a nullable field: ``None``;
+* a plain value (never awaitable, not an exception) that passes the type's ``is_type_of``,
+  with a plan for the type's sub-selection and no deferred fragments: the type's plan, on
+  the field's path, as the stock ``execute_fields`` would be reached;
+* anything else (an awaitable, ``None`` in a non-null field, a failed ``is_type_of``, no
+  plan): the stock completion of that same value (``complete_awaitable_value`` or
+  ``complete_value`` with a real info), so the resolver is never called twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.executor import to_nodes
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from .field_plans import (
+    OBJECT,
+    Entry,
+    FieldOnlyInfo,
+    FieldRawInfo,
+    ObjectTarget,
+    Plan,
+    direct_call,
+    strawberry_field,
+)
+
+__all__ = ["ObjectFieldPlans"]
+
+
+class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
+    """The ``OBJECT`` entries of :class:`gateway.execution.FastExecutionContext`."""
+
+    _fast_direct_ok: bool
+
+    # Object-typed fields whose sync resolver may be called directly with a
+    # FieldOnlyInfo: they read only ``parent``, ``info.context`` and the field's place in
+    # the document (``references_only``), and return a value or an awaitable.
+    direct_object_resolvers: frozenset[str] = frozenset(
+        {"Recording.account", "Recording.call", "Recording.conference"}
+    )
+
+    async def _settled_item(
+        self,
+        completed: Any,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        item_path: Path,
+    ) -> Any:
+        """The stock ``complete_list_item_value``'s wrapper for an awaitable item."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            return None
+
+    def _plan_object_field(
+        self,
+        parent_type: GraphQLObjectType,
+        response_name: str,
+        details: FieldDetailsList,
+        field_def: GraphQLField,
+        stock: Entry,
+    ) -> Entry:
+        field_type = field_def.type
+        non_null = isinstance(field_type, GraphQLNonNull)
+        object_type = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        field_name = details[0].node.name.value
+        if (
+            not isinstance(object_type, GraphQLObjectType)
+            or not self._fast_direct_ok
+            or f"{parent_type.name}.{field_name}" not in self.direct_object_resolvers
+        ):
+            return stock
+        field = strawberry_field(field_def)
+        if field is None:
+            return stock
+        raw_info = FieldRawInfo(
+            field_name=field_name,
+            field_nodes=to_nodes(details),
+            return_type=field_type,
+            parent_type=parent_type,
+            schema=self.schema,
+            fragments=self.fragment_definitions,
+            root_value=self.root_value,
+            operation=self.operation,
+            variable_values=self.variable_values,
+            context=self.context_value,
+            is_awaitable=self.is_awaitable,
+        )
+        call = direct_call(field_def, field, FieldOnlyInfo(self.context_value, raw_info))
+        if call is None:
+            return stock
+        target = ObjectTarget(field_def, object_type, raw_info)
+        return Entry(response_name, OBJECT, "", call, None, non_null, details, target)
+
+    def _object_field(
+        self, parent_type: GraphQLObjectType, source: Any, path: Path | None, entry: Entry
+    ) -> AwaitableOrValue[Any]:
+        """``execute_field`` for an ``OBJECT`` entry: the resolver called directly, its
+        value completed by the object type's plan when that is what the stock
+        ``complete_value`` would come to, else by the stock completion itself."""
+        _, _, _, call, _, non_null, details, target = entry
+        field_def, object_type, raw_info = target
+        field_path = Path(path, entry.response_name, parent_type.name)
+        assert call is not None
+        try:
+            value = call(source)
+        except AttributeError:
+            # Maybe the resolver wanted more than FieldOnlyInfo has: the stock path.
+            return self.execute_field(parent_type, source, details, field_path, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_def.type, details, field_path)
+            return None
+        if value is None and not non_null:
+            return None
+        plan = self._item_plan(object_type, details, value, raw_info)
+        if plan is None:
+            return self._complete_stock(parent_type, field_def, details, field_path, value)
+        try:
+            completed = self._execute_plan(object_type, value, field_path, plan)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_def.type, details, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settled_item(completed, field_def.type, details, field_path)
+        return completed
+
+    def _complete_stock(
+        self,
+        parent_type: GraphQLObjectType,
+        field_def: GraphQLField,
+        details: FieldDetailsList,
+        path: Path,
+        result: Any,
+    ) -> AwaitableOrValue[Any]:
+        """The rest of the stock ``execute_field`` once the resolver has returned
+        ``result``, with a real ``GraphQLResolveInfo``."""
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
+        try:
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(return_type, details, info, path, result, None)
+            completed = self.complete_value(return_type, details, info, path, result, None)
+            if self.is_awaitable(completed):
+                return self._settled_item(completed, return_type, details, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+        return completed
+
+    def _item_plan(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, item: Any, info: Any
+    ) -> Plan | None:
+        """The plan for ``item`` as a value of ``object_type`` (FastExecutionContext)."""
+        raise NotImplementedError
+
+    def _execute_plan(
+        self, parent_type: GraphQLObjectType, source: Any, path: Path | None, plan: Plan
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """Fill ``plan`` for ``source`` (FastExecutionContext)."""
+        raise NotImplementedError

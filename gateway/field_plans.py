@@ -21,6 +21,7 @@ from graphql import (
     GraphQLScalarType,
 )
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Undefined, UndefinedType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
@@ -45,12 +46,21 @@ class Entry(NamedTuple):
     const: Any  # CONST: the completed value; OBJECT: its ObjectTarget
 
 
-class ObjectTarget(NamedTuple):
-    """What an ``OBJECT`` entry needs beyond the resolver call."""
+class ObjectTarget:
+    """What an ``OBJECT`` entry needs beyond the resolver call (one per entry, so per
+    operation: ``plan`` is the object type's plan for the entry's sub-selection, found
+    with the first value that can take it, ``Undefined`` until then)."""
 
-    field_def: GraphQLField
-    object_type: GraphQLObjectType
-    raw_info: FieldRawInfo  # passed to ``is_type_of``, as the stock path passes its info
+    __slots__ = ("field_def", "is_type_of", "object_type", "plan", "raw_info")
+
+    def __init__(
+        self, field_def: GraphQLField, object_type: GraphQLObjectType, raw_info: FieldRawInfo
+    ) -> None:
+        self.field_def = field_def
+        self.object_type = object_type
+        self.is_type_of = object_type.is_type_of
+        self.raw_info = raw_info  # passed to ``is_type_of``, as the stock path passes its info
+        self.plan: Plan | UndefinedType | None = Undefined
 
 
 Plan = tuple[Entry, ...]
@@ -196,6 +206,16 @@ def direct_call(
         kwargs_of.append((resolver.parent_parameter.name, False))
     if resolver.info_parameter is not None:
         kwargs_of.append((resolver.info_parameter.name, True))
+
+    if wants_self and [is_info for _, is_info in kwargs_of] == [False, True]:
+        # ``def field(self, parent, info)``, the usual shape: the same keyword call
+        # without building the keywords in a loop.
+        parent_name, info_name = (name for name, _ in kwargs_of)
+
+        def call_parent_info(source: Any) -> Any:
+            return func(source, **{parent_name: source, info_name: info})
+
+        return call_parent_info
 
     def call(source: Any) -> Any:
         kwargs = {name: info if is_info else source for name, is_info in kwargs_of}

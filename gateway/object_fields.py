@@ -32,17 +32,19 @@ from typing import Any
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.executor import to_nodes
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from .field_plans import (
     OBJECT,
+    PLAIN_TYPES,
     Entry,
     FieldOnlyInfo,
     FieldRawInfo,
     ObjectTarget,
     Plan,
     direct_call,
+    is_plain_type,
     strawberry_field,
 )
 
@@ -122,7 +124,7 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
         value completed by the object type's plan when that is what the stock
         ``complete_value`` would come to, else by the stock completion itself."""
         _, _, _, call, _, non_null, details, target = entry
-        field_def, object_type, raw_info = target
+        field_def = target.field_def
         field_path = Path(path, entry.response_name, parent_type.name)
         assert call is not None
         try:
@@ -133,19 +135,44 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, field_def.type, details, field_path)
             return None
-        if value is None and not non_null:
-            return None
-        plan = self._item_plan(object_type, details, value, raw_info)
+        if value is None:
+            if not non_null:
+                return None
+            return self._complete_stock(parent_type, field_def, details, field_path, value)
+        plan = self._value_plan(target, details, value)
         if plan is None:
             return self._complete_stock(parent_type, field_def, details, field_path, value)
         try:
-            completed = self._execute_plan(object_type, value, field_path, plan)
+            completed = self._execute_plan(target.object_type, value, field_path, plan)
         except Exception as raw_error:
             self.handle_field_error(raw_error, field_def.type, details, field_path)
             return None
-        if self.is_awaitable(completed):
+        if type(completed) is not dict and self.is_awaitable(completed):
             return self._settled_item(completed, field_def.type, details, field_path)
         return completed
+
+    def _value_plan(
+        self, target: ObjectTarget, details: FieldDetailsList, value: Any
+    ) -> Plan | None:
+        """The object type's plan for ``value``, or None where the stock
+        ``complete_object_value`` would not simply execute the sub-selection: a value
+        that might be awaitable or an exception, one that ``is_type_of`` does not accept
+        (or that it fails on, or answers with an awaitable), deferred fragments, nothing
+        to plan. The plan depends only on the entry, so it is looked up once."""
+        cls = type(value)
+        if not (PLAIN_TYPES.get(cls) or is_plain_type(cls)):
+            return None
+        is_type_of = target.is_type_of
+        if is_type_of is not None:
+            info: Any = target.raw_info  # what of GraphQLResolveInfo does not vary
+            try:
+                if is_type_of(value, info) is not True:
+                    return None
+            except Exception:
+                return None
+        if target.plan is Undefined:
+            target.plan = self._item_plan(target.object_type, details, value, target.raw_info)
+        return target.plan  # type: ignore[return-value]
 
     def _complete_stock(
         self,

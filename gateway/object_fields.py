@@ -12,7 +12,7 @@ object type, not an interface or union, with no field extensions, when the schem
 exception handlers and no ``resolve`` hooks). Per object, the resolver is called directly
 with a :class:`~gateway.field_plans.FieldOnlyInfo`, and then:
 
-* it raised ``AttributeError`` (maybe it wanted more than that info has): the stock
+* it raised ``AttributeError`` for an attribute that info lacks: the stock
   ``execute_field`` resolves the field again, with a real info;
 * it raised anything else: reported as ``execute_field`` reports it (``handle_field_error``:
   located error, null, or propagation out of a non-null field);
@@ -129,9 +129,12 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
         assert call is not None
         try:
             value = call(source)
-        except AttributeError:
-            # Maybe the resolver wanted more than FieldOnlyInfo has: the stock path.
-            return self.execute_field(parent_type, source, details, field_path, None)
+        except AttributeError as error:
+            if isinstance(error.obj, (FieldOnlyInfo, FieldRawInfo)):
+                # The resolver wanted more than the planned info has: the stock path.
+                return self.execute_field(parent_type, source, details, field_path, None)
+            self.handle_field_error(error, field_def.type, details, field_path)
+            return None
         except Exception as raw_error:
             self.handle_field_error(raw_error, field_def.type, details, field_path)
             return None

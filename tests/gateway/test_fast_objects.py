@@ -171,6 +171,7 @@ class Holder:
 
     @strawberry.field
     def call(self, parent: strawberry.Parent[Any], info: strawberry.Info) -> CallT | None:
+        info.context.calls.append(parent.n)
         return _answer(info.context.values[parent.n])
 
     @strawberry.field
@@ -220,7 +221,10 @@ plain = st.one_of(
 )
 values = st.one_of(
     plain,
-    st.builds(Raise, st.sampled_from([ValueError("raised"), LookupError("gone")])),
+    st.builds(
+        Raise,
+        st.sampled_from([ValueError("raised"), LookupError("gone"), AttributeError("own")]),
+    ),
     st.builds(Later, plain),
     st.builds(Later, st.builds(Raise, st.just(ValueError("later")))),
 )
@@ -268,7 +272,20 @@ async def _both(query: str, items: list[Any]) -> tuple[bytes, bytes]:
 
 
 def _context(items: list[Any]) -> Any:
-    return SimpleNamespace(values=items, source=_Accounts().source)
+    return SimpleNamespace(values=items, source=_Accounts().source, calls=[])
+
+
+async def test_own_attribute_errors_are_reported_not_retried() -> None:
+    """Only an ``AttributeError`` about the planned info sends the field to the stock
+    path; the resolver's own is its error, and the resolver runs once, as stock."""
+    query = "{ holders { n call { id } } }"
+    items = [Raise(AttributeError("own")), m.Call("kazoo", "main", "c1")]
+    stock_context, fast_context = _context(items), _context(items)
+    stock = await PROBE_STOCK.execute(query, context_value=stock_context)
+    fast = await PROBE_FAST.execute(query, context_value=fast_context)
+    assert _dump(fast) == _dump(stock)
+    assert fast.errors and fast.errors[0].message == "own"
+    assert fast_context.calls == stock_context.calls == [0, 1]
 
 
 async def test_plain_object_values_take_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:

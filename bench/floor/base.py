@@ -125,6 +125,27 @@ class Transport:
         return body
 
 
+class VendorPart:
+    """What every vendor part of the floor shares: its transport, its account's root URL,
+    and the global IDs of the calls and conferences it reads (``owner`` is the vendor
+    account id that IDs name)."""
+
+    provider: str
+    t: Transport
+    root: str
+    owner: str
+
+    def call_gid(self, native: str) -> str:
+        return gid("Call", self.provider, self.owner, native)
+
+    def conference_gid(self, native: str) -> str:
+        return gid("Conference", self.provider, self.owner, native)
+
+    async def _get(self, path: str) -> Json | None:
+        status, body = await self.t.get(self.root + path)
+        return body if status == 200 else None
+
+
 #: A vendor part's per-id getter: native id -> vendor object, or None when missing.
 Getter = Callable[[str], Awaitable[Json | None]]
 

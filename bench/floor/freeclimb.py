@@ -17,6 +17,7 @@ from .base import (
     Json,
     Listed,
     Transport,
+    VendorPart,
     by_id,
     gid,
     iso,
@@ -40,10 +41,13 @@ def _filter_time(ts: float) -> str:
     return utc(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class FreeClimb:
+class FreeClimb(VendorPart):
+    provider = PROVIDER
+
     def __init__(self, transport: Transport, account: Json) -> None:
         self.t = transport
         self.account_id: str = account["account_id"]
+        self.owner = self.account_id
         self.root = f"{account['base_url']}/Accounts/{quote(self.account_id)}"
 
     async def _list(
@@ -104,16 +108,6 @@ class FreeClimb:
 
     def conference_of(self, row: Json) -> str | None:
         return text(row.get("conferenceId"))
-
-    def call_gid(self, native: str) -> str:
-        return gid("Call", PROVIDER, self.account_id, native)
-
-    def conference_gid(self, native: str) -> str:
-        return gid("Conference", PROVIDER, self.account_id, native)
-
-    async def _get(self, path: str) -> Json | None:
-        status, body = await self.t.get(self.root + path)
-        return body if status == 200 else None
 
     async def calls(self, items: Sequence[Listed]) -> dict[str, Json | None]:
         wanted = {c: None for i in items if (c := self.call_of(i.row))}

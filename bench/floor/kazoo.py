@@ -22,6 +22,7 @@ from .base import (
     Json,
     Listed,
     Transport,
+    VendorPart,
     by_id,
     gather_dict,
     gid,
@@ -62,10 +63,13 @@ def _cover(intervals: dict[str, tuple[int, int]]) -> list[tuple[int, int, list[s
         top = max(below)
 
 
-class Kazoo:
+class Kazoo(VendorPart):
+    provider = PROVIDER
+
     def __init__(self, transport: Transport, account: Json) -> None:
         self.t = transport
         self.account_id: str = account["account_id"]
+        self.owner = self.account_id
         self.root = f"{account['base_url'].rstrip('/')}/v2/accounts/{self.account_id}"
         self.skew = 0.0
 
@@ -149,12 +153,6 @@ class Kazoo:
     def conference_of(self, row: Json) -> str | None:
         ccv = row.get("custom_channel_vars")
         return text(ccv.get("conference_id")) if isinstance(ccv, dict) else None
-
-    def call_gid(self, native: str) -> str:
-        return gid("Call", PROVIDER, self.account_id, native)
-
-    def conference_gid(self, native: str) -> str:
-        return gid("Conference", PROVIDER, self.account_id, native)
 
     async def _get(self, path: str) -> Json | None:
         status, body = await self.t.get(self.root + path)

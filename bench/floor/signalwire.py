@@ -18,6 +18,7 @@ from .base import (
     Json,
     Listed,
     Transport,
+    VendorPart,
     by_id,
     gid,
     rfc,
@@ -35,10 +36,13 @@ def _date(ts: float) -> str:
     return email.utils.format_datetime(utc(int(ts)))
 
 
-class SignalWire:
+class SignalWire(VendorPart):
+    provider = PROVIDER
+
     def __init__(self, transport: Transport, account: Json) -> None:
         self.t = transport
         self.project: str = account["project_id"]
+        self.owner = self.project
         self.root = f"{account['base_url'].rstrip('/')}{PREFIX}/Accounts/{self.project}"
 
     async def _list(
@@ -89,16 +93,6 @@ class SignalWire:
 
     def conference_of(self, row: Json) -> str | None:
         return text(row.get("conference_sid"))
-
-    def call_gid(self, native: str) -> str:
-        return gid("Call", PROVIDER, self.project, native)
-
-    def conference_gid(self, native: str) -> str:
-        return gid("Conference", PROVIDER, self.project, native)
-
-    async def _get(self, path: str) -> Json | None:
-        status, body = await self.t.get(self.root + path)
-        return body if status == 200 else None
 
     async def calls(self, items: Sequence[Listed]) -> dict[str, Json | None]:
         wanted = {c: None for i in items if (c := self.call_of(i.row))}

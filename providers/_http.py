@@ -1,7 +1,9 @@
 """Shared aiohttp client plumbing for vendor clients.
 
-This is the only module where aiohttp exceptions and vendor error bodies become
-:mod:`providers.errors` exceptions. It gives every vendor the same behaviour:
+This is the only module where aiohttp exceptions become :mod:`providers.errors`
+exceptions; what a failed answer (status, vendor error body) means is decided by
+:mod:`providers._http_errors`, which only this module calls. It gives every vendor the
+same behaviour:
 
 * one pooled ``ClientSession`` per backend, opened lazily inside the running loop;
 * per-request total and connect timeouts;
@@ -15,13 +17,11 @@ This is the only module where aiohttp exceptions and vendor error bodies become
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -36,37 +36,15 @@ from tenacity.stop import stop_base
 from yarl import URL
 
 from . import _budget, _deadline
+from ._http_errors import ErrorParser, decode_json, status_error
 from ._limits import AccountGate, quota_key
 from .config import ClientOptions
-from .errors import (
-    AuthenticationError,
-    InvalidRequestError,
-    InvalidStateError,
-    MalformedResponseError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    UnavailableError,
-    UpstreamError,
-    UpstreamTimeoutError,
-)
+from .errors import RateLimitedError, UnavailableError, UpstreamError, UpstreamTimeoutError
 from .observe import OBSERVER, UNTEMPLATED, UpstreamRequest
 
 log = logging.getLogger("providers.http")
 
 Params = Mapping[str, str] | Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class VendorError:
-    """What a vendor's error body says. ``error_class`` overrides the status mapping."""
-
-    message: str
-    vendor_code: str | None = None
-    error_class: type[UpstreamError] | None = None
-
-
-ErrorParser = Callable[[int, Any], VendorError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,40 +54,12 @@ class Response:
     body: Any
 
 
-_STATUS_ERRORS: dict[int, type[UpstreamError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: InvalidStateError,
-    410: NotFoundError,
-    429: RateLimitedError,
-}
-
-
 def range_headers(byte_range: tuple[int, int | None] | None) -> dict[str, str]:
     """``Range`` for an inclusive byte range (``None`` end = to the end of the file)."""
     if byte_range is None:
         return {}
     start, end = byte_range
     return {"Range": f"bytes={start}-{'' if end is None else end}"}
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpClient:
@@ -295,10 +245,18 @@ class HttpClient:
                 raw = await resp.read()
                 self._log(method, path, resp.status, started, endpoint, attempt)
                 if resp.status >= 400:
-                    raise self._error(resp.status, raw, resp.headers, method, path)
+                    raise status_error(
+                        self.provider,
+                        self._parse_error,
+                        resp.status,
+                        raw,
+                        resp.headers,
+                        method,
+                        path,
+                    )
                 body: Any = raw
                 if expect_json and raw:
-                    body = self._decode(raw, method, path)
+                    body = decode_json(self.provider, raw, method, path)
                 elif expect_json:
                     body = None
                 return Response(resp.status, resp.headers, body)
@@ -347,43 +305,10 @@ class HttpClient:
         if resp.status >= 400:
             raw = await resp.read()
             resp.release()
-            raise self._error(resp.status, raw, resp.headers, "GET", path)
-        return HttpMediaStream(resp, self.provider)
-
-    def _decode(self, raw: bytes, method: str, path: str) -> Any:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise MalformedResponseError(
-                f"{self.provider}: {method} {path} returned a body that is not JSON",
-                provider=self.provider,
-            ) from exc
-
-    def _error(
-        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
-    ) -> UpstreamError:
-        try:
-            body: Any = orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
-            body = None
-        try:
-            vendor = self._parse_error(status, body)
-        except Exception:  # a vendor parser must never mask the real failure
-            vendor = VendorError(message="")
-        cls = vendor.error_class or _STATUS_ERRORS.get(status)
-        if cls is None:
-            cls = UnavailableError if status >= 500 else InvalidRequestError
-        text = vendor.message or f"HTTP {status}"
-        message = f"{self.provider}: {method} {path} -> {status}: {text}"
-        if issubclass(cls, RateLimitedError):
-            return cls(
-                message,
-                provider=self.provider,
-                status=status,
-                vendor_code=vendor.vendor_code,
-                retry_after=parse_retry_after(headers.get("Retry-After")),
+            raise status_error(
+                self.provider, self._parse_error, resp.status, raw, resp.headers, "GET", path
             )
-        return cls(message, provider=self.provider, status=status, vendor_code=vendor.vendor_code)
+        return HttpMediaStream(resp, self.provider)
 
     def _log(
         self,

@@ -24,7 +24,8 @@ Every class carries a stable ``code`` (used as GraphQL ``extensions.code`` and i
 ``ProviderFailure.code``). Messages never contain credentials: they are built only from
 the HTTP status, the vendor's own error code and message, and the request path.
 ``providers/_http.py`` is the one place where aiohttp errors and vendor error bodies are
-translated into these, always with ``raise ... from exc``.
+translated into these (statuses and bodies through ``providers/_http_errors.py``), always
+with ``raise ... from exc``.
 """
 
 from __future__ import annotations

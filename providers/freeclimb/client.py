@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from providers._http import HttpClient, HttpMediaStream, VendorError
+from providers._http import HttpClient, HttpMediaStream
+from providers._http_errors import VendorError
 from providers.config import ClientOptions
 from providers.errors import (
     InvalidTokenError,

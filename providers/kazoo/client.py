@@ -23,7 +23,8 @@ from typing import Any, cast
 
 import orjson
 
-from providers._http import HttpClient, HttpMediaStream, Params, Response, VendorError
+from providers._http import HttpClient, HttpMediaStream, Params, Response
+from providers._http_errors import VendorError
 from providers.config import ClientOptions, Secret
 from providers.errors import AuthenticationError, ConfigurationError, MalformedResponseError
 from providers.observe import UNTEMPLATED

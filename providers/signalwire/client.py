@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from providers._http import HttpClient, HttpMediaStream, VendorError
+from providers._http import HttpClient, HttpMediaStream
+from providers._http_errors import VendorError
 from providers.config import ClientOptions, Secret
 from providers.errors import (
     InvalidStateError,

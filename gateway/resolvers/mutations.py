@@ -3,25 +3,23 @@
 Each mutation checks, in this order and before any upstream request: the caller's scope
 (``ForbiddenError``), its input (``InvalidInputError`` naming the field), that the target
 is in an account the caller may see (otherwise ``NotFoundError``, exactly as for an ID
-that names nothing) and that the provider has the capability (``UnsupportedError``). Only
-then does it read the target (one by-ID request) and write, once: writes are never
-retried, and a write that timed out answers ``UpstreamError`` with ``outcomeUnknown``.
-Every outcome, success or not, goes through :func:`gateway.audit.record`.
+that names nothing) and that the provider has the capability (``UnsupportedError``); the
+checks live in :mod:`gateway.resolvers.write_checks`. Only then does it read the target
+(one by-ID request) and write, once: writes are never retried, and a write that timed out
+answers ``UpstreamError`` with ``outcomeUnknown``. Every outcome, success or not, goes
+through :func:`gateway.audit.record`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from gateway import audit, retention
 from gateway.context import Info
-from gateway.errors import InvalidIdError
-from gateway.ids import decode_id, encode_id
-from gateway.loaders import load
+from gateway.ids import encode_id
 from gateway.sources import Source
 from gateway.types import mutation_errors as errs
 from gateway.types.mutations import (
@@ -41,12 +39,22 @@ from providers import models as m
 from providers.base import Capability
 from providers.errors import ProviderError
 
+from .write_checks import (
+    DELETE,
+    WRITE,
+    Named,
+    Refused,
+    live_recording_target,
+    load_target,
+    named_target,
+    require_capability,
+    require_scope,
+    start_options,
+)
+
 if TYPE_CHECKING:
     from gateway.context import GatewayContext
 
-WRITE, DELETE = "write", "delete"
-
-_ACTIVE = frozenset({m.RecordingStatus.IN_PROGRESS, m.RecordingStatus.PAUSED})
 _AFTER = {
     m.RecordingAction.PAUSE: m.RecordingStatus.PAUSED,
     m.RecordingAction.RESUME: m.RecordingStatus.IN_PROGRESS,
@@ -57,68 +65,6 @@ _NEEDS = {
     m.RecordingAction.RESUME: Capability.RESUME_RECORDING,
     m.RecordingAction.STOP: Capability.STOP_RECORDING,
 }
-_TYPE_OF = {"recordingId": "Recording", "callId": "Call", "conferenceId": "Conference"}
-
-
-@dataclass(slots=True)
-class _Named:
-    """The one target an input names: which field, the raw ID, its account."""
-
-    field: str
-    raw: str
-    native: str
-    source: Source
-
-
-class _Refused(Exception):
-    """Carries the union member a mutation answers instead of going on."""
-
-    def __init__(self, problem: errs.Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _named(ctx: GatewayContext, given: dict[str, str | None]) -> _Named:
-    present = [(k, v) for k, v in given.items() if v is not None]
-    if len(present) != 1:
-        names = " or ".join(f"`{k}`" for k in given)
-        raise _Refused(errs.invalid("input", f"give exactly one of {names}"))
-    field, raw = present[0]
-    try:
-        gid = decode_id(raw, expected=_TYPE_OF[field])
-    except InvalidIdError as exc:
-        raise _Refused(errs.invalid(field, exc.message)) from None
-    source = ctx.visible_source(gid.provider, gid.provider_account_id)
-    if source is None:
-        raise _Refused(errs.not_found(raw, _TYPE_OF[field].lower()))
-    return _Named(field, raw, gid.native_id, source)
-
-
-def _require(named: _Named, capability: Capability) -> None:
-    if capability not in named.source.backend.capabilities:
-        name = (capability.name or "").lower()
-        raise _Refused(
-            errs.unsupported(
-                f"{named.source.provider} cannot {name.replace('_', ' ')}",
-                named.source.provider,
-                capability=name,
-            )
-        )
-
-
-async def _load(ctx: GatewayContext, named: _Named) -> Any:
-    loader: Any = {
-        "recordingId": ctx.loaders.recording,
-        "callId": ctx.loaders.call,
-        "conferenceId": ctx.loaders.conference,
-    }[named.field]
-    try:
-        found = await load(loader, (named.source.name, named.native))
-    except ProviderError as exc:
-        raise _Refused(errs.from_provider_error(exc, named.source.provider)) from None
-    if found is None:
-        raise _Refused(errs.not_found(named.raw, _TYPE_OF[named.field].lower()))
-    return found
 
 
 def _recording_gid(source: Source, recording_id: str) -> str:
@@ -131,7 +77,7 @@ async def _audit(
     operation: str,
     targets: Sequence[str],
     answer: Any,
-    named: _Named | None = None,
+    named: Named | None = None,
     recording: m.Recording | None = None,
 ) -> None:
     outcome = "ok" if not isinstance(answer, errs.UserError) else answer.code
@@ -158,16 +104,15 @@ async def _audit(
 
 
 async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
-    named: _Named | None = None
+    named: Named | None = None
     try:
-        if not ctx.caller.has_scope(DELETE):
-            raise _Refused(errs.forbidden(DELETE))
-        named = _named(ctx, {"recordingId": raw_id})
-        _require(named, Capability.DELETE_RECORDING)
+        require_scope(ctx, DELETE)
+        named = named_target(ctx, {"recordingId": raw_id})
+        require_capability(named, Capability.DELETE_RECORDING)
         try:
             await named.source.backend.delete_recording(named.native)
         except ProviderError as exc:
-            raise _Refused(
+            raise Refused(
                 errs.from_provider_error(exc, named.source.provider, target_id=raw_id)
             ) from None
         finally:
@@ -177,7 +122,7 @@ async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
             provider_recording_id=named.native,
             provider=named.source.provider,
         )
-    except _Refused as refused:
+    except Refused as refused:
         answer = refused.problem
         if isinstance(answer, errs.InvalidInputProblem) and answer.field == "recordingId":
             answer.field = "id"
@@ -188,40 +133,19 @@ async def delete_recording(ctx: GatewayContext, raw_id: str) -> Any:
 # -- start / pause / resume / stop ------------------------------------------------------
 
 
-def _options(
-    ctx: GatewayContext, source: Source, inp: StartRecordingInput
-) -> m.StartRecordingOptions:
-    provider_options: Any = inp.provider_options if inp.provider_options is not None else {}
-    if not isinstance(provider_options, dict):
-        raise _Refused(errs.invalid("providerOptions", "`providerOptions` must be an object"))
-    events: list[Any] | None = inp.status_callback_events
-    return m.StartRecordingOptions(
-        channels=inp.channels,
-        track=inp.track.value if inp.track is not None else None,
-        trim_silence=inp.trim,
-        time_limit_seconds=inp.time_limit_seconds,
-        format=inp.format.value if inp.format is not None else None,
-        status_callback_url=inp.status_callback_url,
-        status_callback_events=tuple(e.value for e in events) if events is not None else None,
-        provider_options=provider_options,
-        default_status_callback_url=f"{ctx.server.base_url}/webhooks/{source.name}",
-    )
-
-
 async def start_recording(ctx: GatewayContext, inp: StartRecordingInput) -> Any:
-    named: _Named | None = None
+    named: Named | None = None
     recording: m.Recording | None = None
     try:
-        if not ctx.caller.has_scope(WRITE):
-            raise _Refused(errs.forbidden(WRITE))
-        named = _named(ctx, {"callId": inp.call_id, "conferenceId": inp.conference_id})
+        require_scope(ctx, WRITE)
+        named = named_target(ctx, {"callId": inp.call_id, "conferenceId": inp.conference_id})
         on_call = named.field == "callId"
-        _require(
+        require_capability(
             named,
             Capability.START_CALL_RECORDING if on_call else Capability.START_CONFERENCE_RECORDING,
         )
-        options = _options(ctx, named.source, inp)
-        parent = await _load(ctx, named)
+        options = start_options(ctx, named.source, inp)
+        parent = await load_target(ctx, named)
         target = (
             m.RecordingTarget(provider_call_id=named.native)
             if on_call
@@ -230,7 +154,7 @@ async def start_recording(ctx: GatewayContext, inp: StartRecordingInput) -> Any:
         try:
             recording = await named.source.backend.start_recording(target, options)
         except ProviderError as exc:
-            raise _Refused(errs.from_provider_error(exc, named.source.provider)) from None
+            raise Refused(errs.from_provider_error(exc, named.source.provider)) from None
         finally:
             ctx.sources.upstream.wrote(named.source.name)
         answer: Any = RecordingControlled.of(
@@ -239,7 +163,7 @@ async def start_recording(ctx: GatewayContext, inp: StartRecordingInput) -> Any:
             conference=None if on_call else parent,
             status=recording.status if recording is not None else m.RecordingStatus.IN_PROGRESS,
         )
-    except _Refused as refused:
+    except Refused as refused:
         answer = refused.problem
     targets = [t for t in (inp.call_id, inp.conference_id) if t is not None]
     await _audit(ctx, "startRecording", targets, answer, named, recording)
@@ -250,12 +174,11 @@ async def control_recording(
     ctx: GatewayContext, inp: RecordingControlInput, action: m.RecordingAction
 ) -> Any:
     operation = f"{action.value}Recording"
-    named: _Named | None = None
+    named: Named | None = None
     recording: m.Recording | None = None
     try:
-        if not ctx.caller.has_scope(WRITE):
-            raise _Refused(errs.forbidden(WRITE))
-        named = _named(
+        require_scope(ctx, WRITE)
+        named = named_target(
             ctx,
             {
                 "recordingId": inp.recording_id,
@@ -263,12 +186,12 @@ async def control_recording(
                 "conferenceId": inp.conference_id,
             },
         )
-        _require(named, _NEEDS[action])
-        found = await _load(ctx, named)
+        require_capability(named, _NEEDS[action])
+        found = await load_target(ctx, named)
         call = found if named.field == "callId" else None
         conference = found if named.field == "conferenceId" else None
         if isinstance(found, m.Recording):
-            target = _recording_target(found)
+            target = live_recording_target(found)
         elif call is not None:
             target = m.RecordingTarget(provider_call_id=named.native)
         else:
@@ -276,7 +199,7 @@ async def control_recording(
         try:
             recording = await named.source.backend.control_recording(target, action)
         except ProviderError as exc:
-            raise _Refused(errs.from_provider_error(exc, named.source.provider)) from None
+            raise Refused(errs.from_provider_error(exc, named.source.provider)) from None
         finally:
             ctx.sources.upstream.wrote(named.source.name)
         if recording is None and isinstance(found, m.Recording):
@@ -285,29 +208,11 @@ async def control_recording(
         else:
             status = recording.status if recording is not None else _AFTER[action]
         answer: Any = RecordingControlled.of(recording, call, conference, status=status)
-    except _Refused as refused:
+    except Refused as refused:
         answer = refused.problem
     targets = [t for t in (inp.recording_id, inp.call_id, inp.conference_id) if t is not None]
     await _audit(ctx, operation, targets, answer, named, recording)
     return answer
-
-
-def _recording_target(rec: m.Recording) -> m.RecordingTarget:
-    """A recording by ID: only a live one can change, and the vendor needs its parent."""
-    if rec.status not in _ACTIVE:
-        raise _Refused(
-            errs.conflict(f"the recording is {rec.status.name}, no longer live", rec.status)
-        )
-    if rec.provider_call_id:
-        return m.RecordingTarget(
-            provider_call_id=rec.provider_call_id, provider_recording_id=rec.provider_recording_id
-        )
-    if rec.provider_conference_id:
-        return m.RecordingTarget(
-            provider_conference_id=rec.provider_conference_id,
-            provider_recording_id=rec.provider_recording_id,
-        )
-    raise _Refused(errs.conflict("the recording belongs to no call or conference", rec.status))
 
 
 # -- deleteRecordings --------------------------------------------------------------------

@@ -246,8 +246,6 @@ class FastExecutionContext(ObjectFieldPlans):
         nodes = [d.node for d in details]
         if any(d.fragment_variable_values is not None for d in details):
             return stock
-        if any(node.arguments for node in nodes):
-            return stock
         if any(
             directive.name.value not in SKIP_INCLUDE
             for node in nodes
@@ -256,11 +254,13 @@ class FastExecutionContext(ObjectFieldPlans):
             return stock
         field_name = nodes[0].name.value
         field_def = self.schema.get_field(parent_type, field_name)
-        if field_def is None or field_def.args:
+        if field_def is None:
             return stock
         leaf = leaf_type(field_def)
         if leaf is None:
             return self._plan_object_field(parent_type, response_name, details, field_def, stock)
+        if field_def.args or any(node.arguments for node in nodes):
+            return stock
         coerce, non_null = leaf
         if field_def is TypeNameMetaFieldDef:
             try:
@@ -345,8 +345,12 @@ class FastExecutionContext(ObjectFieldPlans):
                 elif kind == CONST:
                     results[name] = const
                     continue
-                elif kind == OBJECT:
-                    result = self._object_field(parent_type, source, path, entry)
+                elif kind >= OBJECT:
+                    result = (
+                        self._object_field(parent_type, source, path, entry)
+                        if kind == OBJECT
+                        else self._list_field(parent_type, source, path, entry)
+                    )
                     results[name] = result
                     if (
                         result is not None

@@ -3,13 +3,15 @@
 Each response key of a (type, selection) pair gets one :class:`Entry`: read an attribute
 (``ATTR``), call a whitelisted resolver (``CALL``), a constant (``CONST``, ``__typename``),
 call a whitelisted object resolver and complete its value with the object type's own plan
-(``OBJECT``) or graphql-core's own ``execute_field`` (``STOCK``). The checks here decide, once per
+(``OBJECT``), complete each item of a list attribute with the item type's plan (``LIST``) or
+graphql-core's own ``execute_field`` (``STOCK``). The checks here decide, once per
 operation, that an entry is provably what Strawberry would do for that field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -18,11 +20,13 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLScalarType,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined, UndefinedType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
 SKIP_INCLUDE = frozenset({"skip", "include"})
@@ -32,7 +36,8 @@ ATTR = 0  # getattr + coerce_output_value
 CALL = 1  # a whitelisted sync resolver called without Strawberry's wrapper
 CONST = 2  # a value known when planning (``__typename``)
 STOCK = 3  # graphql-core's execute_field
-OBJECT = 4  # a whitelisted sync resolver whose object value is completed by its own plan
+OBJECT = 4  # an object attribute, or a whitelisted sync resolver, completed by its own plan
+LIST = 5  # a list attribute of an object type, each item completed by the item type's plan
 
 
 class Entry(NamedTuple):
@@ -43,23 +48,29 @@ class Entry(NamedTuple):
     coerce: Callable[[Any], Any] | None  # ATTR/CALL: the leaf type's coerce_output_value
     non_null: bool
     field_details_list: FieldDetailsList
-    const: Any  # CONST: the completed value; OBJECT: its ObjectTarget
+    const: Any  # CONST: the completed value; OBJECT and LIST: their ObjectTarget
 
 
 class ObjectTarget:
-    """What an ``OBJECT`` entry needs beyond the resolver call (one per entry, so per
-    operation: ``plan`` is the object type's plan for the entry's sub-selection, found
-    with the first value that can take it, ``Undefined`` until then)."""
+    """What an ``OBJECT`` or ``LIST`` entry needs beyond reading the value (one per entry,
+    so per operation: ``plan`` is the object type's plan for the entry's sub-selection,
+    found with the first value that can take it, ``Undefined`` until then; ``item_type``
+    is a ``LIST`` entry's item type, non-null wrapper included)."""
 
-    __slots__ = ("field_def", "is_type_of", "object_type", "plan", "raw_info")
+    __slots__ = ("field_def", "is_type_of", "item_type", "object_type", "plan", "raw_info")
 
     def __init__(
-        self, field_def: GraphQLField, object_type: GraphQLObjectType, raw_info: FieldRawInfo
+        self,
+        field_def: GraphQLField,
+        object_type: GraphQLObjectType,
+        raw_info: FieldRawInfo,
+        item_type: GraphQLOutputType | None = None,
     ) -> None:
         self.field_def = field_def
         self.object_type = object_type
         self.is_type_of = object_type.is_type_of
         self.raw_info = raw_info  # passed to ``is_type_of``, as the stock path passes its info
+        self.item_type = item_type
         self.plan: Plan | UndefinedType | None = Undefined
 
 
@@ -180,10 +191,14 @@ def is_plain_attribute(field_def: GraphQLField, field: StrawberryField) -> bool:
 
 
 def direct_call(
-    field_def: GraphQLField, field: StrawberryField, info: ContextOnlyInfo | FieldOnlyInfo
+    field_def: GraphQLField,
+    field: StrawberryField,
+    info: ContextOnlyInfo | FieldOnlyInfo,
+    arguments: Mapping[str, Any] | None = None,
 ) -> Callable[[Any], Any] | None:
     """``source -> value`` calling the resolver as Strawberry's ``get_arguments`` and
-    ``get_result`` would for an argument-free sync resolver, or None if it is not one."""
+    ``get_result`` would for a sync resolver, or None if it is not one. ``arguments``:
+    the field's converted arguments (:func:`static_arguments`), required when it has any."""
     resolver = field.base_resolver
     resolve = field_def.resolve
     if (
@@ -192,8 +207,7 @@ def direct_call(
         or getattr(resolve, "__name__", "") != "_resolver"  # the sync, unhandled wrapper
         or resolver.is_async
         or field.extensions
-        or field.arguments
-        or field_def.args
+        or (arguments is None and (field.arguments or field_def.args))
         or type(field).get_result is not StrawberryField.get_result
         or resolver.root_parameter is not None
         or not callable(resolver.wrapped_func)
@@ -206,6 +220,18 @@ def direct_call(
         kwargs_of.append((resolver.parent_parameter.name, False))
     if resolver.info_parameter is not None:
         kwargs_of.append((resolver.info_parameter.name, True))
+
+    if arguments:
+        # The keywords that are the same for every object, bound once.
+        fixed = {**arguments, **{name: info for name, is_info in kwargs_of if is_info}}
+        bound = partial(func, **fixed)
+        parent_names = [name for name, is_info in kwargs_of if not is_info]
+
+        def call_with_arguments(source: Any) -> Any:
+            parents = dict.fromkeys(parent_names, source)
+            return bound(source, **parents) if wants_self else bound(**parents)
+
+        return call_with_arguments
 
     if wants_self and [is_info for _, is_info in kwargs_of] == [False, True]:
         # ``def field(self, parent, info)``, the usual shape: the same keyword call
@@ -231,3 +257,27 @@ NATIVE_ID_ATTRS = {
     "Conference": "provider_conference_id",
     "Recording": "provider_recording_id",
 }
+
+
+#: Python types of arguments whose converted value is the coerced GraphQL value itself
+#: (immutable, so one value may serve every call of a plan).
+STATIC_ARGUMENT_TYPES = (int, str, bool, float)
+
+
+def static_arguments(
+    field: StrawberryField, raw: Mapping[str, Any], convert: Callable[..., dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The resolver's keyword arguments for ``raw`` (graphql-core's coerced argument
+    values, the same for every object at one place in the document), converted by
+    Strawberry's own ``convert``, or None unless every argument is an optional or
+    required int, str, bool or float (whose conversion needs no ``info`` and gives an
+    immutable value) and no field extension may reshape them."""
+    if field.extensions:
+        return None
+    for argument in field.arguments:
+        kind = argument.type
+        if type(kind) is StrawberryOptional:  # not Maybe: that wraps values in ``Some``
+            kind = kind.of_type
+        if kind not in STATIC_ARGUMENT_TYPES:
+            return None
+    return convert(raw, field.arguments)

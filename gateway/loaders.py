@@ -25,8 +25,37 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 IdKey = tuple[str, str]  # (source name, native id)
-CallKey = tuple[str, Call, int]  # (source name, call, how many)
-ConferenceKey = tuple[str, Conference, int]
+
+
+class ChildKey:
+    """A child page's loader key: the parent's source, the parent, and how many children.
+
+    Hashed and compared by the parent's identity at its vendor (source, type, native id)
+    and the count, with the hash computed once: a frozen dataclass parent would hash all
+    of its fields at every lookup, and each of a page's parents is looked up several times.
+    Two snapshots of one call within an operation therefore share one answer.
+    """
+
+    __slots__ = ("_hash", "_identity", "count", "parent", "source")
+
+    def __init__(self, parent: Call | Conference, count: int) -> None:
+        native = (
+            parent.provider_call_id if isinstance(parent, Call) else parent.provider_conference_id
+        )
+        self.source = parent.account_name
+        self.parent = parent
+        self.count = count
+        self._identity = (self.source, type(parent).__name__, native, count)
+        self._hash = hash(self._identity)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChildKey) and other._identity == self._identity
+
+    def __repr__(self) -> str:
+        return f"ChildKey{self._identity!r}"
 
 
 async def load(loader: DataLoader[K, V], key: K) -> V:
@@ -200,7 +229,7 @@ class Loaders:
         return DataLoader(self._lookups("conference", hints, fetch))
 
     @cached_property
-    def call_recordings(self) -> DataLoader[CallKey, Sequence[Recording]]:
+    def call_recordings(self) -> DataLoader[ChildKey, Sequence[Recording]]:
         return DataLoader(
             self._children(
                 "call_recordings", lambda s, calls, n: s.backend.recordings_by_call(calls, n)
@@ -208,7 +237,7 @@ class Loaders:
         )
 
     @cached_property
-    def conference_recordings(self) -> DataLoader[ConferenceKey, Sequence[Recording]]:
+    def conference_recordings(self) -> DataLoader[ChildKey, Sequence[Recording]]:
         return DataLoader(
             self._children(
                 "conference_recordings",
@@ -241,25 +270,25 @@ class Loaders:
         self,
         kind: str,
         fetch: Callable[[Source, list[Any], int], Awaitable[Sequence[Sequence[Recording]]]],
-    ) -> Callable[[list[Any]], Awaitable[list[Sequence[Recording] | BaseException]]]:
+    ) -> Callable[[list[ChildKey]], Awaitable[list[Sequence[Recording] | BaseException]]]:
         """One backend call per source for all parents, asking for the largest count any
         key wants and trimming each answer to its own count."""
         sources = self.sources  # not ``self``: a loader must not keep its Loaders alive
 
-        async def batch(keys: list[Any]) -> list[Sequence[Recording] | BaseException]:
+        async def batch(keys: list[ChildKey]) -> list[Sequence[Recording] | BaseException]:
             wanted: dict[str, int] = {}
-            for name, _, count in keys:
-                wanted[name] = max(wanted.get(name, 0), count)
+            for key in keys:
+                wanted[key.source] = max(wanted.get(key.source, 0), key.count)
             inner = _grouped(
                 kind,
                 sources,
                 lambda s, parents: fetch(s, parents, wanted[s.name]),
-                lambda key: (key[0], wanted[key[0]]),
-                lambda key: key[1],
+                lambda key: (key.source, wanted[key.source]),
+                lambda key: key.parent,
             )
             results = await inner(keys)
             return [
-                r if isinstance(r, BaseException) else list(r)[: key[2]]
+                r if isinstance(r, BaseException) else list(r)[: key.count]
                 for r, key in zip(results, keys, strict=True)
             ]
 

@@ -27,15 +27,26 @@ with a :class:`~gateway.field_plans.FieldOnlyInfo`, and then:
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql import (
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+)
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.executor import to_nodes
-from graphql.pyutils import AwaitableOrValue, Path, Undefined
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
 
 from .field_plans import (
+    LIST,
     OBJECT,
     PLAIN_TYPES,
     Entry,
@@ -44,7 +55,9 @@ from .field_plans import (
     ObjectTarget,
     Plan,
     direct_call,
+    is_plain_attribute,
     is_plain_type,
+    static_arguments,
     strawberry_field,
 )
 
@@ -60,7 +73,13 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
     # FieldOnlyInfo: they read only ``parent``, ``info.context`` and the field's place in
     # the document (``references_only``), and return a value or an awaitable.
     direct_object_resolvers: frozenset[str] = frozenset(
-        {"Recording.account", "Recording.call", "Recording.conference"}
+        {
+            "Call.recordings",
+            "Conference.recordings",
+            "Recording.account",
+            "Recording.call",
+            "Recording.conference",
+        }
     )
 
     async def _settled_item(
@@ -85,19 +104,21 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
         field_def: GraphQLField,
         stock: Entry,
     ) -> Entry:
+        """An ``OBJECT`` entry (an object attribute, or a whitelisted resolver, its
+        arguments converted once), a ``LIST`` entry (a list attribute of an object type),
+        or ``stock``."""
         field_type = field_def.type
         non_null = isinstance(field_type, GraphQLNonNull)
-        object_type = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-        field_name = details[0].node.name.value
-        if (
-            not isinstance(object_type, GraphQLObjectType)
-            or not self._fast_direct_ok
-            or f"{parent_type.name}.{field_name}" not in self.direct_object_resolvers
-        ):
-            return stock
+        inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        item_type = inner.of_type if isinstance(inner, GraphQLList) else None
+        named = item_type if item_type is not None else inner
+        object_type = named.of_type if isinstance(named, GraphQLNonNull) else named
         field = strawberry_field(field_def)
+        if not isinstance(object_type, GraphQLObjectType) or not self._fast_direct_ok:
+            return stock
         if field is None:
             return stock
+        field_name = details[0].node.name.value
         raw_info = FieldRawInfo(
             field_name=field_name,
             field_nodes=to_nodes(details),
@@ -111,11 +132,59 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
             context=self.context_value,
             is_awaitable=self.is_awaitable,
         )
-        call = direct_call(field_def, field, FieldOnlyInfo(self.context_value, raw_info))
+        target = ObjectTarget(field_def, object_type, raw_info, item_type)
+        if is_plain_attribute(field_def, field) and not details[0].node.arguments:
+            kind = OBJECT if item_type is None else LIST
+            read = attrgetter(field.python_name)
+            return Entry(response_name, kind, "", read, None, non_null, details, target)
+        if item_type is not None or (
+            f"{parent_type.name}.{field_name}" not in self.direct_object_resolvers
+        ):
+            return stock
+        arguments: dict[str, Any] | None = None
+        if field_def.args or details[0].node.arguments:
+            arguments = self._static_arguments(field_def, field, details)
+            if arguments is None:
+                return stock
+        call = direct_call(field_def, field, FieldOnlyInfo(self.context_value, raw_info), arguments)
         if call is None:
             return stock
-        target = ObjectTarget(field_def, object_type, raw_info)
         return Entry(response_name, OBJECT, "", call, None, non_null, details, target)
+
+    def _static_arguments(
+        self, field_def: GraphQLField, field: StrawberryField, details: FieldDetailsList
+    ) -> dict[str, Any] | None:
+        """The field's arguments as its resolver gets them, computed once for the entry
+        (graphql-core's ``get_argument_values``, then Strawberry's ``convert_arguments``),
+        or None where the stock path must compute (and report) them itself."""
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        converter = getattr(strawberry_schema, "schema_converter", None)
+        if strawberry_schema is None or converter is None:
+            return None
+        first = details[0]
+        try:
+            raw = get_argument_values(
+                field_def,
+                first.node,
+                self.variable_values,
+                first.fragment_variable_values,
+                self.hide_suggestions,
+            )
+        except Exception:
+            return None
+
+        def convert(value: dict[str, Any], arguments: list[Any]) -> dict[str, Any]:
+            return convert_arguments(
+                value,
+                arguments,
+                scalar_registry=converter.scalar_registry,
+                config=strawberry_schema.config,
+            )
+
+        try:
+            return static_arguments(field, raw, convert)
+        except Exception:
+            return None
 
     def _object_field(
         self, parent_type: GraphQLObjectType, source: Any, path: Path | None, entry: Entry
@@ -153,6 +222,74 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
         if type(completed) is not dict and self.is_awaitable(completed):
             return self._settled_item(completed, field_def.type, details, field_path)
         return completed
+
+    def _list_field(
+        self, parent_type: GraphQLObjectType, source: Any, path: Path | None, entry: Entry
+    ) -> AwaitableOrValue[Any]:
+        """``execute_field`` for a ``LIST`` entry: the attribute read, then, when it is a
+        ``list`` whose every item the stock ``complete_object_value`` would simply execute
+        (see :meth:`_items_plan`), each item filled by the item type's plan on its own
+        path, as ``complete_iterable_value`` would; anything else, the stock completion of
+        that same value."""
+        _, _, _, read, _, non_null, details, target = entry
+        field_def = target.field_def
+        field_path = Path(path, entry.response_name, parent_type.name)
+        assert read is not None
+        try:
+            value = read(source)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_def.type, details, field_path)
+            return None
+        if type(value) is not list:
+            if value is None and not non_null:
+                return None
+            return self._complete_stock(parent_type, field_def, details, field_path, value)
+        if not value:
+            return []
+        plan = self._items_plan(target, details, value)
+        if plan is None:
+            return self._complete_stock(parent_type, field_def, details, field_path, value)
+        object_type, item_type = target.object_type, target.item_type
+        assert item_type is not None
+        completed: list[Any] = []
+        waiting: list[int] = []
+        try:
+            for index, item in enumerate(value):
+                item_path = Path(field_path, index, None)
+                try:
+                    result = self._execute_plan(object_type, item, item_path, plan)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    result = None
+                else:
+                    if type(result) is not dict and self.is_awaitable(result):
+                        result = self._settled_item(result, item_type, details, item_path)
+                        waiting.append(index)
+                completed.append(result)
+        except Exception as raw_error:
+            if waiting:
+                self.settle_in_background([completed[i] for i in waiting])
+            self.handle_field_error(raw_error, field_def.type, details, field_path)
+            return None
+        if not waiting:
+            return completed
+        # As the stock ``execute_field`` awaits a list completed later: a failure (a
+        # non-null item's null) is the list field's error.
+        return self._settled_item(
+            _gather_items(completed, waiting), field_def.type, details, field_path
+        )
+
+    def _items_plan(
+        self, target: ObjectTarget, details: FieldDetailsList, items: list[Any]
+    ) -> Plan | None:
+        """The item type's plan when every item would get it (:meth:`_value_plan`: never
+        ``None``, plain, accepted by ``is_type_of``), else None. Checked before any item
+        is completed, so a list that needs the stock path gets it whole; ``is_type_of``
+        is assumed free of side effects, as the stock executor may also call it twice."""
+        for item in items:
+            if item is None or self._value_plan(target, details, item) is None:
+                return None
+        return target.plan  # type: ignore[return-value]
 
     def _value_plan(
         self, target: ObjectTarget, details: FieldDetailsList, value: Any
@@ -211,3 +348,15 @@ class ObjectFieldPlans(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         """Fill ``plan`` for ``source`` (FastExecutionContext)."""
         raise NotImplementedError
+
+
+async def _gather_items(completed: list[Any], waiting: list[int]) -> list[Any]:
+    """The tail of the stock ``complete_iterable_value``: await the items still settling."""
+    if len(waiting) == 1:
+        index = waiting[0]
+        completed[index] = await completed[index]
+    else:
+        settled = await gather_with_cancel(*(completed[index] for index in waiting))
+        for index, value in zip(waiting, settled, strict=True):
+            completed[index] = value
+    return completed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Hashable, Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.errors import InvalidArgumentError, InvalidCursorError, InvalidIdError
 from gateway.ids import GlobalId, decode_id, encode_id
-from gateway.loaders import load_now
+from gateway.loaders import ChildKey, load_now
 from gateway.paging import (
     Position,
     ScanLimitError,
@@ -267,9 +267,9 @@ def recording_query(
     return query, sources, args
 
 
-def children_key(parent: m.Call | m.Conference, count: int, offset: int) -> Hashable:
+def children_key(parent: m.Call | m.Conference, count: int, offset: int) -> ChildKey:
     """The loader key of a child page: one more than asked, to tell whether more follow."""
-    return (parent.account_name, parent, offset + count + 1)
+    return ChildKey(parent, offset + count + 1)
 
 
 def child_recordings(

@@ -1,4 +1,8 @@
-"""SignalWire (LaML / Compatibility API) implementation of ``ProviderBackend``."""
+"""SignalWire (LaML / Compatibility API) implementation of ``ProviderBackend``.
+
+Listings, batches, by-id reads, delete, media and webhooks live here; starting and
+controlling recordings is the :class:`~.control.RecordingControl` mixin.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,7 @@ from providers.base import Capability
 from providers.config import ClientOptions, Secret, parse_settings, secret_fields
 from providers.costs import RequestCosts
 from providers.errors import (
-    InvalidRequestError,
-    InvalidStateError,
     NotFoundError,
-    UnsupportedError,
     WebhookRejectedError,
 )
 from providers.models import (
@@ -27,19 +28,15 @@ from providers.models import (
     Page,
     PageRequest,
     Recording,
-    RecordingAction,
     RecordingEvent,
     RecordingQuery,
-    RecordingStatus,
-    RecordingTarget,
-    StartRecordingOptions,
     WebhookRequest,
 )
 
 from . import lookups, webhooks
 from .client import MAX_PAGE_SIZE, Cursor, ListPage, SignalWireClient, is_sid
+from .control import RecordingControl
 from .mapping import PROVIDER, format_date, to_call, to_conference, to_recording
-from .writes import start_form
 
 T = TypeVar("T")
 
@@ -48,13 +45,6 @@ T = TypeVar("T")
 WINDOW_SLACK = timedelta(minutes=5)
 #: Pages of the account listing a batch may read before falling back to per-id requests.
 MAX_WINDOW_PAGES = 5
-
-_ACTIVE = frozenset({RecordingStatus.IN_PROGRESS, RecordingStatus.PAUSED})
-_ACTION_STATUS = {
-    RecordingAction.STOP: "stopped",
-    RecordingAction.PAUSE: "paused",
-    RecordingAction.RESUME: "in-progress",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +61,7 @@ class _Span:
     end: datetime | None  # None: still running
 
 
-class SignalWireBackend:
+class SignalWireBackend(RecordingControl):
     provider: ClassVar[str] = PROVIDER
     capabilities: ClassVar[Capability] = (
         Capability.DELETE_RECORDING
@@ -294,7 +284,7 @@ class SignalWireBackend:
         by_id = dict(zip(valid, got, strict=True))
         return [by_id.get(sid) for sid in ids]
 
-    # -- writes and media ------------------------------------------------------------
+    # -- delete and media (start and control: .control) -----------------------------
 
     async def delete_recording(self, recording_id: str) -> None:
         self._require_sid(recording_id, "recording")
@@ -306,61 +296,6 @@ class SignalWireBackend:
         self._require_sid(recording_id, "recording")
         headers = range_headers(byte_range)
         return await self.client.open_media(recording_id, headers)
-
-    async def start_recording(
-        self, target: RecordingTarget, options: StartRecordingOptions
-    ) -> Recording | None:
-        if target.provider_call_id is None:
-            raise UnsupportedError(
-                "signalwire: conference recordings cannot be started over REST "
-                "(no create endpoint; use <Conference record=...> in cXML)",
-                provider=PROVIDER,
-                capability="start_conference_recording",
-            )
-        form = start_form(options)
-        self._require_sid(target.provider_call_id, "call")
-        wire = await self.client.start_call_recording(target.provider_call_id, dict(form))
-        return to_recording(wire, self.account_name)
-
-    async def control_recording(
-        self, target: RecordingTarget, action: RecordingAction
-    ) -> Recording | None:
-        if target.provider_call_id is not None:
-            parent, parent_sid, param = "Calls", target.provider_call_id, "CallSid"
-        else:
-            assert target.provider_conference_id is not None
-            parent, parent_sid, param = (
-                "Conferences",
-                target.provider_conference_id,
-                "ConferenceSid",
-            )
-        self._require_sid(parent_sid, parent[:-1].lower())
-        sid = target.provider_recording_id
-        if sid is None:
-            sid = await self._active_recording(param, parent_sid)
-        self._require_sid(sid, "recording")
-        try:
-            wire = await self.client.update_recording(
-                parent, parent_sid, sid, _ACTION_STATUS[action]
-            )
-        except InvalidStateError:
-            raise
-        except InvalidRequestError as exc:
-            # Our form is always valid, so a refusal means the transition is not allowed.
-            raise InvalidStateError(
-                exc.message, provider=PROVIDER, status=exc.status, vendor_code=exc.vendor_code
-            ) from exc
-        return to_recording(wire, self.account_name)
-
-    async def _active_recording(self, param: str, parent_sid: str) -> str:
-        listed = await self.client.list_recordings([(param, parent_sid)], 50)
-        for rec in self._recordings(listed):
-            if rec.status in _ACTIVE:
-                return rec.provider_recording_id
-        raise InvalidStateError(
-            f"signalwire: no active recording on {param[:-3].lower()} {parent_sid}",
-            provider=PROVIDER,
-        )
 
     # -- webhooks --------------------------------------------------------------------
 

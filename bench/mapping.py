@@ -110,8 +110,8 @@ def us_per_row(case: Case, passes: int, rounds: int) -> float:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mapping", description=__doc__)
-    parser.add_argument("--passes", type=int, default=20, help="passes over the rows per round")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds; the best is kept")
+    parser.add_argument("--passes", type=int, default=4, help="passes over the rows per round")
+    parser.add_argument("--rounds", type=int, default=25, help="rounds; the best is kept")
     parser.add_argument("--recordings", type=int, default=RECORDINGS, help="seeded per vendor")
     args = parser.parse_args(argv)
     total_rows = 0

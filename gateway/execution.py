@@ -29,10 +29,17 @@ Only what is provably equivalent is planned; every other field keeps the stock
   value failing ``is_type_of``, a type with deferred fragments or nothing to plan) gets
   the stock completion of that same value, and an error it raises is reported as
   ``execute_field`` would report it.
-* stock: fields with arguments, directives other than ``@include``/``@skip`` (those were
-  already applied when the fields were collected), fragment variables, lists, objects,
-  abstract types, any other resolver; the whole operation when a schema extension hooks
-  ``resolve`` (middleware) or when ``@defer`` is in play.
+* planned attributes and lists: argument-free object-typed attributes (an edge's
+  ``node``, a connection's ``pageInfo``) complete their value the same way, and list
+  attributes of an object type (``nodes``, ``edges``, ``failures``) fill each item with
+  the item type's plan, when every item would get it (:mod:`gateway.object_fields`).
+* planned resolvers with arguments: ``Call.recordings`` / ``Conference.recordings``,
+  whose plain scalar arguments are coerced (graphql-core) and converted (Strawberry)
+  once per place in the document instead of once per object.
+* stock: other fields with arguments, directives other than ``@include``/``@skip``
+  (those were already applied when the fields were collected), fragment variables,
+  lists returned by resolvers, abstract types, any other resolver; the whole operation
+  when a schema extension hooks ``resolve`` (middleware) or when ``@defer`` is in play.
 * per value: ``None`` in a non-null field, a value whose type might be awaitable or is an
   exception, an exception while reading or coercing, or a coercion to ``None``: that one
   field of that one object is handed to the stock ``execute_field``, which produces the

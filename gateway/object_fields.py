@@ -6,11 +6,14 @@ has a thousand ``call``/``conference`` objects, and the stock path gives each of
 (twice for a non-null type), ``complete_object_value`` and ``collect_and_execute_subfields``
 before the object's own fields are even looked at: about 20 us per object.
 
-An ``OBJECT`` plan entry (:mod:`gateway.field_plans`) is made only for the fields listed
-in :attr:`ObjectFieldPlans.direct_object_resolvers` (argument-free sync resolvers of an
-object type, not an interface or union, with no field extensions, when the schema has no
-exception handlers and no ``resolve`` hooks). Per object, the resolver is called directly
-with a :class:`~gateway.field_plans.FieldOnlyInfo`, and then:
+An ``OBJECT`` plan entry (:mod:`gateway.field_plans`) is made, when the schema has no
+exception handlers and no ``resolve`` hooks, for a field of an object type (not an
+interface or union) that is either a plain attribute (Strawberry's default resolver:
+``getattr``) or listed in :attr:`ObjectFieldPlans.direct_object_resolvers` (sync
+resolvers with no field extensions whose arguments, if any, are plain scalars: they are
+coerced and converted once, see :func:`~gateway.field_plans.static_arguments`). Per
+object, the attribute is read or the resolver called directly with a
+:class:`~gateway.field_plans.FieldOnlyInfo`, and then:
 
 * it raised ``AttributeError`` for an attribute that info lacks: the stock
   ``execute_field`` resolves the field again, with a real info;
@@ -23,6 +26,13 @@ with a :class:`~gateway.field_plans.FieldOnlyInfo`, and then:
 * anything else (an awaitable, ``None`` in a non-null field, a failed ``is_type_of``, no
   plan): the stock completion of that same value (``complete_awaitable_value`` or
   ``complete_value`` with a real info), so the resolver is never called twice.
+
+A ``LIST`` entry is a plain list attribute whose items are of an object type (a
+connection's ``nodes``, ``edges``, ``failures``): a ``list`` whose every item would take
+the item type's plan (checked first, with no side effect) has each item filled by it on
+its own path, with the stock per-item error handling and gathering; any other value (a
+tuple, ``None``, an exception, an item that is ``None``, another type's or not plain)
+gets the stock completion of the whole value.
 """
 
 from __future__ import annotations

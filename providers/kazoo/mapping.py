@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from providers._build import builder
 from providers._coerce import Leftovers, number
 from providers.models import Call, Conference, Recording, RecordingStatus
 
@@ -95,40 +96,61 @@ _RECORDING_HIDDEN = _HIDDEN | {
 }
 
 
+# The mappers below run once per listed row, so they spell out the common case (a
+# non-empty string, an int) inline and leave every other value to the helper above that
+# decides it; ``tests/providers/test_mapping_reference.py`` holds them to the mappers as
+# they were. Models are built positionally through ``providers._build`` (mypy checks the
+# arguments against the fields).
+_new_recording = builder(Recording)
+_new_call = builder(Call)
+
+
 def recording(doc: RecordingDoc | Mapping[str, Any], account_name: str) -> Recording:
     """``created_at`` is when Kazoo wrote the doc (recording start + duration): the
     listing's sort and ``created_from/to`` key (``pvt_created``) is that moment."""
     raw: Mapping[str, Any] = doc
-    rec_id = str(raw.get("id", ""))
+    rec_id = raw.get("id", "")
+    if type(rec_id) is not str:
+        rec_id = str(rec_id)
     start = from_gregorian(raw.get("start"))
-    ms = number(raw.get("duration_ms"))
-    secs = number(raw.get("duration"))
+    ms = raw.get("duration_ms")
+    ms = float(ms) if type(ms) is int else number(ms)
+    secs = raw.get("duration")
+    secs = float(secs) if type(secs) is int else number(secs)
     duration = ms / 1000 if ms is not None else secs
     whole = secs if secs is not None else (int(ms / 1000) if ms is not None else 0.0)
     end = start + timedelta(seconds=duration) if start and duration is not None else None
     created = start + timedelta(seconds=whole) if start else _month_of(rec_id)
     ccv = raw.get("custom_channel_vars")
     conference = ccv.get("conference_id") if isinstance(ccv, dict) else None
-    mime = text(raw.get("content_type"))
-    read_only = raw.get("_read_only")
-    if mime is None and isinstance(read_only, dict):
-        types = read_only.get("content_types")
-        if isinstance(types, list) and types:
-            mime = text(types[0])
-    return Recording(
-        provider=PROVIDER,
-        account_name=account_name,
-        provider_recording_id=rec_id,
-        created_at=created,
-        status=RecordingStatus.COMPLETED,
-        provider_call_id=text(raw.get("cdr_id")),
-        provider_conference_id=text(conference),
-        duration_seconds=duration,
-        source=text(raw.get("origin")),
-        mime_type=mime,
-        start_time=start,
-        end_time=end,
-        extra=_Leftovers(raw, _RECORDING_HIDDEN),
+    mime = raw.get("content_type")
+    if not (type(mime) is str and mime):
+        mime = text(mime)
+        read_only = raw.get("_read_only")
+        if mime is None and isinstance(read_only, dict):
+            types = read_only.get("content_types")
+            if isinstance(types, list) and types:
+                mime = text(types[0])
+    cdr_id = raw.get("cdr_id")
+    origin = raw.get("origin")
+    return _new_recording(
+        PROVIDER,
+        account_name,
+        rec_id,
+        created,
+        RecordingStatus.COMPLETED,
+        cdr_id if type(cdr_id) is str and cdr_id else text(cdr_id),
+        None if conference is None else text(conference),
+        duration,  # duration_seconds
+        None,  # channels
+        origin if type(origin) is str and origin else text(origin),
+        mime,  # mime_type
+        None,  # updated_at
+        start,  # start_time
+        end,  # end_time
+        None,  # price
+        None,  # error_code
+        _Leftovers(raw, _RECORDING_HIDDEN),
     )
 
 
@@ -156,8 +178,12 @@ def call_from_row(row: CdrRow | Mapping[str, Any], account_name: str) -> Call:
     """A ``GET /cdrs`` row: ``timestamp`` (a string) is the call START."""
     raw: Mapping[str, Any] = row
     start = from_gregorian(raw.get("timestamp"))
-    duration = number(raw.get("duration_seconds"))
-    return _call(raw, account_name, start, duration)
+    duration = raw.get("duration_seconds")
+    if type(duration) is str and duration.isdigit() and duration.isascii() and len(duration) < 16:
+        seconds: float | None = float(duration)  # CDR rows stringify every number
+    else:
+        seconds = number(duration)
+    return _call(raw, account_name, start, seconds)
 
 
 def call_from_doc(doc: CdrDoc | Mapping[str, Any], account_name: str) -> Call:
@@ -184,21 +210,26 @@ def _call(
 ) -> Call:
     if end is None and start is not None and duration is not None:
         end = start + timedelta(seconds=duration)
-    return Call(
-        provider=PROVIDER,
-        account_name=account_name,
-        provider_call_id=str(raw.get("id", "")),
-        from_number=text(raw.get("caller_id_number")) or text(raw.get("from")),
-        to_number=text(raw.get("callee_id_number"))
+    call_id = raw.get("id", "")
+    caller = raw.get("caller_id_number")
+    callee = raw.get("callee_id_number")
+    direction = raw.get("direction")
+    return _new_call(
+        PROVIDER,
+        account_name,
+        call_id if type(call_id) is str else str(call_id),
+        (caller if type(caller) is str and caller else text(caller)) or text(raw.get("from")),
+        (callee if type(callee) is str and callee else text(callee))
         or text(raw.get("dialed_number"))
         or text(raw.get("to")),
-        direction=text(raw.get("direction")) or text(raw.get("call_direction")),
-        # CDRs exist only for finished legs.
-        status="completed",
-        start_time=start,
-        end_time=end,
-        duration_seconds=duration,
-        extra=_Leftovers(raw, _CDR_HIDDEN),
+        (direction if type(direction) is str and direction else text(direction))
+        or text(raw.get("call_direction")),
+        "completed",  # status: CDRs exist only for finished legs
+        start,  # start_time
+        end,  # end_time
+        duration,  # duration_seconds
+        None,  # parent_call_id
+        _Leftovers(raw, _CDR_HIDDEN),
     )
 
 

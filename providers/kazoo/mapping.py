@@ -258,7 +258,7 @@ def call_from_channel(row: Mapping[str, Any], account_name: str) -> Call:
 
 def call_from_any(row: Mapping[str, Any], account_name: str) -> Call:
     """A ``/calls`` page item: a live channel or a CDR row."""
-    if is_channel(row):
+    if "uuid" in row and "id" not in row:  # is_channel, without a call per row
         return call_from_channel(row, account_name)
     return call_from_row(row, account_name)
 

@@ -160,7 +160,7 @@ def rows(name: str, fields: Mapping[str, st.SearchStrategy[Any]]) -> Any:
     return st.one_of(sim_row(name, fields), row_of(fields))
 
 
-SETTINGS = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 # -- SignalWire ------------------------------------------------------------------------
 
@@ -266,6 +266,16 @@ def test_freeclimb_recording(row: dict[str, Any]) -> None:
 
 
 @SETTINGS
+@given(rows("freeclimb to_recording", FC_RECORDING))
+def test_freeclimb_recording_same_dates(row: dict[str, Any]) -> None:
+    """dateUpdated(ISO) usually repeats dateCreated(ISO) (parsed once)."""
+    for key in ("dateUpdated", "dateUpdatedISO"):
+        if key.replace("Updated", "Created") in row:
+            row[key] = row[key.replace("Updated", "Created")]
+    same(freeclimb.to_recording, freeclimb_before.to_recording, row)
+
+
+@SETTINGS
 @given(rows("freeclimb to_call", FC_CALL))
 def test_freeclimb_call(row: dict[str, Any]) -> None:
     same(freeclimb.to_call, freeclimb_before.to_call, row)
@@ -322,6 +332,26 @@ def test_kazoo_call_from_any(row: dict[str, Any]) -> None:
 @given(rows("kazoo call_from_doc", KZ_CALL))
 def test_kazoo_call_from_doc(row: dict[str, Any]) -> None:
     same(kazoo.call_from_doc, kazoo_before.call_from_doc, row)
+
+
+@SETTINGS
+@given(
+    row_of({"sid": ids, "friendly_name": ids, "status": ids, "date_created": sw_date}),
+    row_of({"conferenceId": ids, "alias": ids, "status": ids, **FC_DATES}),
+    row_of(
+        {
+            "id": ids,
+            "name": ids,
+            "member": st.fixed_dictionaries({}, optional={"pins": odd, "x": odd}),
+            "_read_only": st.fixed_dictionaries({}, optional={"members": numbers}),
+        }
+    ),
+)
+def test_conferences(sw: dict[str, Any], fc: dict[str, Any], kz: dict[str, Any]) -> None:
+    """Not sped up, but they share the date and number readers that were."""
+    same(signalwire.to_conference, signalwire_before.to_conference, sw)
+    same(freeclimb.to_conference, freeclimb_before.to_conference, fc)
+    same(kazoo.conference, kazoo_before.conference, kz)
 
 
 def test_every_simulated_row_maps_as_before() -> None:

@@ -10,6 +10,7 @@ operation, that an entry is provably what Strawberry would do for that field.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from types import CoroutineType, GeneratorType
@@ -222,6 +223,9 @@ def direct_call(
         kwargs_of.append((resolver.info_parameter.name, True))
 
     if arguments:
+        positional = _positional_call(func, wants_self, kwargs_of, info, arguments)
+        if positional is not None:
+            return positional
         # The keywords that are the same for every object, bound once.
         fixed = {**arguments, **{name: info for name, is_info in kwargs_of if is_info}}
         bound = partial(func, **fixed)
@@ -257,6 +261,49 @@ NATIVE_ID_ATTRS = {
     "Conference": "provider_conference_id",
     "Recording": "provider_recording_id",
 }
+
+
+def _positional_call(
+    func: Callable[..., Any],
+    wants_self: bool,
+    kwargs_of: list[tuple[str, bool]],
+    info: Any,
+    arguments: Mapping[str, Any],
+) -> Callable[[Any], Any] | None:
+    """The same call with positional arguments, for the usual shape ``def field(self,
+    parent, info, first=None, after=None)``: the parent (and ``self``) first, then values
+    that are the same for every object (``info``, the arguments, the defaults of those not
+    given); None for any other shape. A keyword call binds every keyword by name at each
+    call; this one is a plain tuple."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters):
+        return None
+    sources = {name for name, is_info in kwargs_of if not is_info}
+    infos = {name for name, is_info in kwargs_of if is_info}
+    leading = 1 if wants_self else 0
+    while leading < len(parameters) and parameters[leading].name in sources:
+        leading += 1
+    if leading != len(sources) + (1 if wants_self else 0) or leading not in (1, 2):
+        return None
+    tail: list[Any] = []
+    for parameter in parameters[leading:]:
+        if parameter.name in infos:
+            tail.append(info)
+        elif parameter.name in arguments:
+            tail.append(arguments[parameter.name])
+        elif parameter.default is not inspect.Parameter.empty:
+            tail.append(parameter.default)
+        else:
+            return None
+    if set(arguments) - {p.name for p in parameters}:
+        return None
+    rest = tuple(tail)
+    if leading == 1:
+        return lambda source: func(source, *rest)
+    return lambda source: func(source, source, *rest)
 
 
 #: Python types of arguments whose converted value is the coerced GraphQL value itself

@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from providers.errors import UpstreamError
 from providers.models import Call, Conference, Page, PageRequest, Recording, RecordingQuery
 
+from .bulk_loads import BulkLoads
 from .observability.observation import observe_batch
 from .sources import Source, Sources
 
@@ -172,6 +173,8 @@ class Loaders:
 
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
+        #: A page's keys as one job (:mod:`gateway.bulk_loads`): how parents load children.
+        self.bulk = BulkLoads()
         self._pages: dict[tuple[Any, ...], asyncio.Future[Page[Any]]] = {}
         #: The recording that names each call or conference about to be loaded, when a
         #: page of recordings asks for them (:meth:`hint`): the batch then goes to the

@@ -111,20 +111,21 @@ def _analyse(raw: GraphQLResolveInfo[Any], variables: VariableValues) -> Selecte
 
 
 def children(info: Info, items: Sequence[Any]) -> Awaitable[None] | None:
-    """Load, for every item of a page, each child its nodes select; ``None`` when there
-    is nothing to load. Failures are kept in the loaders for each child to report at its
-    own path; nothing raises here."""
+    """Load, for every item of a page, each child its nodes select (one job per loader:
+    :class:`gateway.bulk_loads.BulkLoads`); ``None`` when there is nothing to load.
+    Failures are kept in the loaders for each child to report at its own path; nothing
+    raises here."""
     if not items:
         return None
     selected = selected_on_nodes(info)
     if not selected:
         return None
-    loads: list[Awaitable[Any]] = []
-    for loader, keys in _wanted(info, items, selected):
-        loads.extend(loader.load(key) for key in dict.fromkeys(keys))
-    if not loads:
+    bulk = info.context.loaders.bulk
+    loads = [bulk.load(loader, keys) for loader, keys in _wanted(info, items, selected)]
+    started = [load for load in loads if load is not None]
+    if not started:
         return None
-    return _settle(loads)
+    return started[0] if len(started) == 1 else _settle(started)
 
 
 async def _settle(loads: list[Awaitable[Any]]) -> None:

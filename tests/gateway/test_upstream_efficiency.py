@@ -121,3 +121,29 @@ async def test_provider_health_follows_the_latest_answer(gateway: Gateway) -> No
     await gateway.query("{ recordings(first: 5) { nodes { id } } }")
     after = {p["name"]: p["health"] for p in (await gateway.query(health))["data"]["providers"]}
     assert after == {"FREECLIMB": "UP", "KAZOO": "DOWN", "SIGNALWIRE": "UP"}
+
+
+GRANDCHILDREN = """query($n: Int!) { accounts { calls(first: $n) { nodes {
+    recordings(first: 3) { nodes { id call { from status } } } } } } }"""
+
+
+async def test_grandchildren_of_many_child_pages_are_one_batch(gateway: Gateway) -> None:
+    """Each call's child page asks for its recordings' calls: the pages of one tick make
+    one batch per source, so 40 calls cost no more lookups than 10 do."""
+    await gateway.query("{ accounts { calls(first: 1) { nodes { id } } } }")  # auth warm-up
+    counts = []
+    for n in (10, 40):
+        gateway.reset_logs()
+        body = await gateway.query(GRANDCHILDREN, {"n": n})
+        assert "errors" not in body, body
+        found = [
+            r["call"]
+            for a in body["data"]["accounts"]
+            for c in a["calls"]["nodes"]
+            for r in c["recordings"]["nodes"]
+        ]
+        assert found and all(call is not None and call["status"] for call in found)
+        counts.append(gateway.upstream_requests())
+    few, many = counts
+    for provider, count in many.items():
+        assert count <= few[provider] + 1, (provider, few, many)

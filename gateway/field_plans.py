@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from functools import partial
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -223,19 +222,8 @@ def direct_call(
         kwargs_of.append((resolver.info_parameter.name, True))
 
     if arguments:
-        positional = _positional_call(func, wants_self, kwargs_of, info, arguments)
-        if positional is not None:
-            return positional
-        # The keywords that are the same for every object, bound once.
-        fixed = {**arguments, **{name: info for name, is_info in kwargs_of if is_info}}
-        bound = partial(func, **fixed)
-        parent_names = [name for name, is_info in kwargs_of if not is_info]
-
-        def call_with_arguments(source: Any) -> Any:
-            parents = dict.fromkeys(parent_names, source)
-            return bound(source, **parents) if wants_self else bound(**parents)
-
-        return call_with_arguments
+        # Only the usual shape (the stock path takes any other).
+        return _positional_call(func, wants_self, kwargs_of, info, arguments)
 
     if wants_self and [is_info for _, is_info in kwargs_of] == [False, True]:
         # ``def field(self, parent, info)``, the usual shape: the same keyword call

@@ -272,3 +272,71 @@ async def test_plain_attribute_lists_take_the_plan(monkeypatch: pytest.MonkeyPat
     }
     # Only the root list (a resolver's value) is completed the stock way.
     assert completed == ["[Shelf!]!", "[Shelf!]"]
+
+
+# -- whitelisted resolvers with arguments: the usual shape is planned, others are stock ----
+
+
+@strawberry.type
+class Box:
+    n: int
+
+    @strawberry.field
+    def child(self, parent: strawberry.Parent[Any], info: strawberry.Info, add: int = 1) -> Row:
+        info.context.calls.append(("child", parent.n, add))
+        return Row(n=parent.n + add)
+
+    @strawberry.field
+    def odd_child(
+        self, info: strawberry.Info, parent: strawberry.Parent[Any], add: int | None = None
+    ) -> Row:
+        info.context.calls.append(("odd", parent.n, add))
+        return Row(n=parent.n + (add or 0))
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[Box]:
+        return [Box(n=i) for i in range(3)]
+
+
+class BoxExecution(FastExecutionContext):
+    direct_object_resolvers = frozenset({"Box.child", "Box.oddChild"})
+
+
+BOX_FAST = strawberry.Schema(query=BoxQuery, execution_context_class=BoxExecution)
+BOX_STOCK = strawberry.Schema(query=BoxQuery)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ boxes { n child { n } c2: child(add: 5) { n later } } }", None),
+        ("query ($a: Int) { boxes { oddChild(add: $a) { n } child { n } } }", {"a": 2}),
+        ("query ($a: Int) { boxes { oddChild(add: $a) { n } } }", {"a": None}),
+    ],
+)
+async def test_resolvers_with_arguments_match_stock(
+    query: str, variables: dict[str, Any] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock_fields: list[str] = []
+    original = BoxExecution.execute_field
+
+    def spy(
+        self: FastExecutionContext, parent_type: Any, source: Any, details: Any, *a: Any
+    ) -> Any:
+        stock_fields.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return original(self, parent_type, source, details, *a)
+
+    monkeypatch.setattr(BoxExecution, "execute_field", spy)
+    stock_context, fast_context = SimpleNamespace(calls=[]), SimpleNamespace(calls=[])
+    stock = await BOX_STOCK.execute(query, variable_values=variables, context_value=stock_context)
+    fast = await BOX_FAST.execute(query, variable_values=variables, context_value=fast_context)
+    assert _dump(fast) == _dump(stock)
+    assert fast.errors is None or "later" in query
+    assert fast_context.calls == stock_context.calls  # same calls, same arguments, once each
+    # The usual shape (parent, info, arguments) is called directly; ``oddChild`` (info
+    # before parent) is left to the stock path.
+    assert "Box.child" not in stock_fields
+    assert ("Box.oddChild" in stock_fields) == ("oddChild" in query)

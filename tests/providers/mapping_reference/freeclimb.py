@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from providers._coerce import Leftovers, number
 from providers.models import Call, Conference, Recording, RecordingStatus
 
-from ._coerce import Leftovers, number
 from ._dates import rfc1123_utc
 
 PROVIDER = "freeclimb"

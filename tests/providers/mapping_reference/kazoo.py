@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from providers._coerce import Leftovers, number
 from providers.kazoo.client import PROVIDER
 from providers.kazoo.wire import CdrDoc, CdrRow, ConferenceDoc, RecordingDoc
 from providers.models import Call, Conference, Recording, RecordingStatus
-
-from ._coerce import Leftovers, number
 
 GREGORIAN_OFFSET = 62167219200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from providers._coerce import Leftovers
+from providers._coerce import number as to_float
+from providers._coerce import whole_number as to_int
 from providers.models import Call, Conference, Money, Recording, RecordingStatus
 from providers.signalwire.wire import CallWire, ConferenceWire, RecordingWire
 
-from ._coerce import Leftovers
-from ._coerce import number as to_float
-from ._coerce import whole_number as to_int
 from ._dates import rfc1123_utc
 
 PROVIDER = "signalwire"

@@ -24,6 +24,7 @@ from gateway.paging import (
     upstream_page_size,
 )
 from gateway.sources import Source
+from gateway.types.pagination import connection
 from providers import models as m
 from providers import registry
 from providers.base import FILTER_FIELDS
@@ -112,8 +113,6 @@ async def _paged(
     *,
     query: m.RecordingQuery | None = None,
 ) -> ConnectionValue[Any]:
-    from gateway.types.pagination import connection
-
     ctx = info.context
     count = page_size(ctx, first)
     fp = fingerprint(kind, sources, [args, ctx.caller.identity])
@@ -332,8 +331,6 @@ def _child_page(
     offset: int,
     count: int,
 ) -> ConnectionValue[m.Recording]:
-    from gateway.types.pagination import connection
-
     ctx = info.context
     fp: list[str] = []
 

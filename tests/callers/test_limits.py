@@ -23,6 +23,8 @@ from tests.callers.conftest import Running, key_entry, running
 from tests.conftest import ANCHOR
 
 NESTED = "recordings(first: 500) { nodes { account { %s } } }"
+#: Refusals are timed (under a second): no full collection of the session's heap meanwhile.
+pytestmark = pytest.mark.usefixtures("quiet_gc")
 
 
 def _nest(levels: int) -> str:

@@ -19,6 +19,12 @@ from gateway.settings import Settings, from_mapping
 from providers._sim import SimulatorServer
 from tests.conftest import ANCHOR
 
+
+@pytest.fixture(autouse=True)
+def _no_full_collections(quiet_gc: None) -> None:
+    """Every test here times operations against a deadline (``tests.conftest.quiet_gc``)."""
+
+
 #: Per-request options that keep the tests fast and make every request count.
 FAST = {"timeout": 10.0, "connect_timeout": 2.0, "backoff_base": 0.01}
 

@@ -26,6 +26,7 @@ from gateway.types.recording import Recording
 from providers import models as m
 from providers._sim import FaultKind
 from tests.gateway.test_fast_lists import Row
+from tests.gateway.test_fast_objects import stock_fields
 from tests.gateway.test_fast_path import (
     CALL_LEAVES,
     CONFERENCE_LEAVES,
@@ -135,20 +136,11 @@ async def test_traverse_takes_the_plan_below_the_calls(
 ) -> None:
     """Below ``Account.calls`` (an async resolver, stock) nothing reaches the stock
     ``execute_field``: edges, nodes, child connections and their arguments are planned."""
-    stock_fields: list[str] = []
-    original = FastExecutionContext.execute_field
-
-    def spy(
-        self: FastExecutionContext, parent_type: Any, source: Any, details: Any, *a: Any
-    ) -> Any:
-        stock_fields.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return original(self, parent_type, source, details, *a)
-
-    monkeypatch.setattr(FastExecutionContext, "execute_field", spy)
+    seen = stock_fields(monkeypatch)
     answer = await env.run(FAST, TRAVERSE)
     assert b'"errors":null' in answer
     assert answer.count(b'"cursor"') > 20
-    assert sorted(set(stock_fields)) == ["Account.calls", "Query.accounts"]
+    assert sorted(set(seen)) == ["Account.calls", "Query.accounts"]
 
 
 # -- a probe: list and object attributes holding odd values --------------------------------
@@ -320,16 +312,7 @@ BOX_STOCK = strawberry.Schema(query=BoxQuery)
 async def test_resolvers_with_arguments_match_stock(
     query: str, variables: dict[str, Any] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stock_fields: list[str] = []
-    original = BoxExecution.execute_field
-
-    def spy(
-        self: FastExecutionContext, parent_type: Any, source: Any, details: Any, *a: Any
-    ) -> Any:
-        stock_fields.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return original(self, parent_type, source, details, *a)
-
-    monkeypatch.setattr(BoxExecution, "execute_field", spy)
+    seen = stock_fields(monkeypatch, BoxExecution)
     stock_context, fast_context = SimpleNamespace(calls=[]), SimpleNamespace(calls=[])
     stock = await BOX_STOCK.execute(query, variable_values=variables, context_value=stock_context)
     fast = await BOX_FAST.execute(query, variable_values=variables, context_value=fast_context)
@@ -338,5 +321,5 @@ async def test_resolvers_with_arguments_match_stock(
     assert fast_context.calls == stock_context.calls  # same calls, same arguments, once each
     # The usual shape (parent, info, arguments) is called directly; ``oddChild`` (info
     # before parent) is left to the stock path.
-    assert "Box.child" not in stock_fields
-    assert ("Box.oddChild" in stock_fields) == ("oddChild" in query)
+    assert "Box.child" not in seen
+    assert ("Box.oddChild" in seen) == ("oddChild" in query)

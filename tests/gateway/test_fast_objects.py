@@ -43,6 +43,23 @@ async def env() -> AsyncIterator[Env]:
         yield value
 
 
+def stock_fields(
+    monkeypatch: pytest.MonkeyPatch, execution: type[FastExecutionContext] = FastExecutionContext
+) -> list[str]:
+    """Record ``Type.field`` of every field that reaches the stock ``execute_field``."""
+    seen: list[str] = []
+    original = execution.execute_field
+
+    def spy(
+        self: FastExecutionContext, parent_type: Any, source: Any, details: Any, *a: Any
+    ) -> Any:
+        seen.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return original(self, parent_type, source, details, *a)
+
+    monkeypatch.setattr(execution, "execute_field", spy)
+    return seen
+
+
 CORPUS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "references": (
         """{ recordings(first: 40) { nodes { id call { id providerCallId __typename }
@@ -119,20 +136,11 @@ async def test_recording_relations_take_the_plan(
     env: Env, selection: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """References and prefetched calls/conferences never reach ``execute_field``."""
-    stock_fields: list[str] = []
-    original = FastExecutionContext.execute_field
-
-    def spy(
-        self: FastExecutionContext, parent_type: Any, source: Any, details: Any, *a: Any
-    ) -> Any:
-        stock_fields.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return original(self, parent_type, source, details, *a)
-
-    monkeypatch.setattr(FastExecutionContext, "execute_field", spy)
+    seen = stock_fields(monkeypatch)
     answer = await env.run(FAST, f"{{ recordings(first: 30) {{ nodes {{ id {selection} }} }} }}")
     assert b'"errors":null' in answer
     assert answer.count(b'"providerCallId"') + answer.count(b'"from"') >= 10
-    assert not [f for f in stock_fields if f.startswith(("Recording.", "Call.", "Conference."))]
+    assert not [f for f in seen if f.startswith(("Recording.", "Call.", "Conference."))]
 
 
 # -- a probe: every odd value an object resolver can give ----------------------------------
